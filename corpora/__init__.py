@@ -1,0 +1,1 @@
+"""Corpus manifests: where each corpus comes from, its licence, layout and checksums."""

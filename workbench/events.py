@@ -1,0 +1,92 @@
+"""Typed events a training run emits. Consumers (the CLI, the app, the metrics log) subscribe;
+the engine never calls UI code. Every event turns into one JSON object (`to_json`)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    run_id: str
+    time: float = field(default_factory=time.time, kw_only=True)
+
+    @property
+    def kind(self) -> str:
+        return _KIND[type(self)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class RunStarted(Event):
+    run_dir: str
+    config: dict[str, Any]
+    parameters: int
+    device: str
+    total_steps: int | None
+    resumed_from_step: int = 0
+
+
+@dataclass(frozen=True)
+class StepDone(Event):
+    step: int
+    epoch: int
+    loss: float
+    learning_rate: float
+    tokens_per_second: float
+    elapsed: float
+    eta_seconds: float | None
+
+
+@dataclass(frozen=True)
+class Evaluated(Event):
+    step: int
+    split: str
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sampled(Event):
+    step: int
+    texts: list[str]
+
+
+@dataclass(frozen=True)
+class CheckpointSaved(Event):
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class StateChanged(Event):
+    """Paused, resumed or stopping, as asked by a person or a signal."""
+
+    state: str
+
+
+@dataclass(frozen=True)
+class RunFinished(Event):
+    status: str  # "completed", "stopped" or "early-stopped"
+    summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RunFailed(Event):
+    error: str
+    step: int
+
+
+_KIND: dict[type, str] = {
+    RunStarted: "run_started",
+    StepDone: "step",
+    Evaluated: "evaluation",
+    Sampled: "sample",
+    CheckpointSaved: "checkpoint",
+    StateChanged: "state",
+    RunFinished: "run_finished",
+    RunFailed: "run_failed",
+}

@@ -1,0 +1,28 @@
+"""The hooks a workbench plugin may implement: each one hands the plugin a `register` callable."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pluggy
+
+PROJECT = "workbench"
+ENTRY_POINT_GROUP = "workbench"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def register_datasets(register: Callable[[type], None]) -> None:
+    """Call `register(DatasetClass)` for each workbench.datasets.Dataset the plugin provides."""
+
+
+@hookspec
+def register_cells(register: Callable[[type], None]) -> None:
+    """Call `register(CellClass)` for each workbench.cells.Cell the plugin provides."""
+
+
+@hookspec
+def register_tasks(register: Callable[[type], None]) -> None:
+    """Call `register(TaskClass)` for each workbench.tasks.Task the plugin provides."""

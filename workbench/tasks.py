@@ -1,0 +1,89 @@
+"""The task contract: what a model learns from a dataset, how it is scored and how it is used.
+
+The training engine drives a task and knows nothing of its data: it asks for batches, a loss,
+an evaluation, a few showcase texts (samples or example predictions) and the metadata that lets a
+checkpoint be used later without the training data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor, nn
+
+from workbench.cells import Cell
+from workbench.datasets import Dataset
+from workbench.plugin import Plugin
+
+
+@dataclass
+class Batch:
+    """Model inputs and targets. `tokens` counts predicted items, for throughput."""
+
+    inputs: Tensor
+    targets: Tensor
+    lengths: Tensor | None
+    tokens: int
+
+    def to(self, device: torch.device | str) -> Batch:
+        lengths = self.lengths  # pack_padded_sequence wants lengths on the CPU
+        return Batch(self.inputs.to(device), self.targets.to(device), lengths, self.tokens)
+
+
+class Task(Plugin):
+    """Base class of task plugins.
+
+    `form` is the dataset form it consumes ("classification" or "generation"). `metric` names the
+    validation metric that early stopping and comparisons use; `higher_is_better` its direction.
+    `cell_defaults` overrides cell parameter defaults that suit this task (a person's own values
+    still win).
+    """
+
+    kind: ClassVar[str] = "task"
+    form: ClassVar[str] = ""
+    metric: ClassVar[str] = "loss"
+    higher_is_better: ClassVar[bool] = False
+    cell_defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, options: dict[str, Any] | None = None):
+        self.options = self.resolve_options(options)
+
+    # Training
+    def prepare(self, dataset: Dataset, seed: int) -> None:
+        """Read the dataset's splits and build the vocabulary (and classes)."""
+        raise NotImplementedError
+
+    def build_model(self, cell: Cell) -> nn.Module:
+        """The whole network: embedding, the cell's Recurrent, and the task's output head."""
+        raise NotImplementedError
+
+    def batches(self, split: str, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        """One epoch of `split` in an order drawn from `generator`."""
+        raise NotImplementedError
+
+    def loss(self, model: nn.Module, batch: Batch) -> Tensor:
+        """Mean loss over the batch's predicted items (nats)."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, split: str, batch_size: int) -> dict[str, Any]:
+        """Metrics on a split: always "loss" and `metric`; floats, plus nested details."""
+        raise NotImplementedError
+
+    @torch.no_grad()
+    def showcase(self, model: nn.Module, generator: torch.Generator) -> list[str]:
+        """A few lines a person can read to judge progress: samples or example predictions."""
+        raise NotImplementedError
+
+    # Using a trained model
+    def metadata(self) -> dict[str, Any]:
+        """JSON-ready state (vocabulary, classes) that `restore` needs to rebuild the task."""
+        raise NotImplementedError
+
+    @classmethod
+    def restore(cls, options: dict[str, Any], metadata: dict[str, Any]) -> Task:
+        """A task ready to build a model and use it, without its dataset."""
+        raise NotImplementedError
