@@ -160,7 +160,7 @@ def load_registry(extra: Iterable[tuple[str, ModuleType | object]] = ()) -> Regi
         try:
             module = importlib.import_module(entry.value.split(":")[0])
             manager.register(module, name=f"{source}:{entry.name}")
-        except Exception as error:  # a broken plugin must not take the others down
+        except Exception as error:  # noqa: BLE001 - a broken plugin must not stop the others
             registry.problems.append(PluginProblem(label, f"failed to load: {_describe(error)}"))
             continue
         origins[id(module)] = (source, version)
@@ -186,7 +186,7 @@ def _call_hook(
 
     try:
         function(register=register)
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001 - reported as a problem, never raised
         registry.problems.append(
             PluginProblem(source, f"raised in {_HOOKS[kind]}: {_describe(error)}")
         )

@@ -16,6 +16,7 @@ from torch import Tensor, nn
 
 from workbench.cells import Cell
 from workbench.datasets import Dataset
+from workbench.errors import ConfigError
 from workbench.plugin import Plugin
 
 
@@ -38,8 +39,8 @@ class Task(Plugin):
 
     `form` is the dataset form it consumes ("classification" or "generation"). `metric` names the
     validation metric that early stopping and comparisons use; `higher_is_better` its direction.
-    `cell_defaults` overrides cell parameter defaults that suit this task (a person's own values
-    still win).
+    `cell_defaults` and `train_defaults` override cell and training parameter defaults with values
+    that suit this task (a person's own values still win).
     """
 
     kind: ClassVar[str] = "task"
@@ -47,6 +48,7 @@ class Task(Plugin):
     metric: ClassVar[str] = "loss"
     higher_is_better: ClassVar[bool] = False
     cell_defaults: ClassVar[dict[str, Any]] = {}
+    train_defaults: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, options: dict[str, Any] | None = None):
         self.options = self.resolve_options(options)
@@ -87,3 +89,19 @@ class Task(Plugin):
     def restore(cls, options: dict[str, Any], metadata: dict[str, Any]) -> Task:
         """A task ready to build a model and use it, without its dataset."""
         raise NotImplementedError
+
+    def predict(self, model: nn.Module, text: str, top: int) -> list[tuple[str, float]]:
+        """The `top` most likely labels of `text` with their probabilities (classifying tasks)."""
+        raise ConfigError(f"task {self.name!r} does not predict labels: use a classifying task")
+
+    def sample(
+        self,
+        model: nn.Module,
+        prompt: str,
+        length: int,
+        temperature: float,
+        top_k: int,
+        generator: torch.Generator,
+    ) -> Iterator[str]:
+        """Continue `prompt`, yielding one character at a time (generating tasks)."""
+        raise ConfigError(f"task {self.name!r} does not generate text: use a generating task")
