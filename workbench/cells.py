@@ -28,6 +28,8 @@ COMMON_PARAMS: tuple[Param, ...] = (
     Param("bidirectional", bool, False, "also read each sequence backwards (classification only)"),
 )
 COMMON_NAMES = frozenset(param.name for param in COMMON_PARAMS)
+# Shared by the native and custom RNN so both accept the same values.
+NONLINEARITY = Param("nonlinearity", str, "tanh", "the RNN's activation", choices=("tanh", "relu"))
 
 
 class Recurrent(nn.Module):
