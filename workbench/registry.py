@@ -88,6 +88,8 @@ class Registry:
             self.problems.append(PluginProblem(source, reason))
             return
         taken = self.plugins[kind].get(cls.name)
+        if taken is not None and taken.cls is cls:
+            return  # the same class registered again (e.g. installed and added by a test): no clash
         if taken is not None:
             self.problems.append(
                 PluginProblem(
@@ -106,6 +108,8 @@ def _registration_problem(kind: str, cls: Any) -> str:
         return f"registered {cls!r} as a {kind}, but it is not a subclass of {base.__qualname__}"
     if not cls.name or not isinstance(cls.name, str):
         return f"{kind} class {cls.__qualname__} has no name"
+    if not isinstance(cls.params, (tuple, list)):
+        return f"{kind} {cls.name!r} declares params as a {type(cls.params).__name__}: use a tuple of Param"
     problems = declaration_problems(cls.params)
     if problems:
         return f"{kind} {cls.name!r} declares bad parameters: " + "; ".join(problems)
@@ -152,8 +156,8 @@ def load_registry(extra: Iterable[tuple[str, ModuleType | object]] = ()) -> Regi
     origins: dict[int, tuple[str, str]] = {}
     for entry in entry_points(group=hookspecs.ENTRY_POINT_GROUP):
         dist = entry.dist
-        source = dist.name if dist else entry.value
-        version = dist.version if dist else ""
+        source = (dist.name if dist else None) or entry.value
+        version = (dist.version if dist else None) or ""
         if not _selected([entry.name, source]):
             continue
         label = f"{source} ({entry.name})"
@@ -165,12 +169,17 @@ def load_registry(extra: Iterable[tuple[str, ModuleType | object]] = ()) -> Regi
             continue
         origins[id(module)] = (source, version)
     for source, plugin in extra:
-        manager.register(plugin, name=source)
+        try:
+            manager.register(plugin, name=source)
+        except Exception as error:  # noqa: BLE001 - same isolation as for installed plugins
+            registry.problems.append(PluginProblem(source, f"failed to load: {_describe(error)}"))
+            continue
         origins[id(plugin)] = (source, "")
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:
-        registry.problems.append(PluginProblem(str(error.plugin), str(error)))
+        source = manager.get_name(error.plugin) or str(error.plugin)
+        registry.problems.append(PluginProblem(source, str(error)))
     for kind, hook_name in _HOOKS.items():
         for impl in getattr(manager.hook, hook_name).get_hookimpls():
             source, version = origins.get(id(impl.plugin), (impl.plugin_name, ""))
@@ -205,3 +214,13 @@ def default_registry() -> Registry:
     if _default is None:
         _default = load_registry()
     return _default
+
+
+def replace_default_registry(registry: Registry | None) -> Registry | None:
+    """Make `registry` the one default_registry() returns (None: load again); returns the old one.
+
+    Tests use it (through workbench.testing.registered) to add a plugin for one test only.
+    """
+    global _default
+    previous, _default = _default, registry
+    return previous

@@ -1,4 +1,8 @@
-"""`workbench plugins`: what is installed, where it came from, and what failed to load."""
+"""`workbench plugins`: what is installed, from which package and version, and what failed to load.
+
+`workbench plugins check NAME` runs a plugin's contract (workbench.conformance) and prints each
+check with the reason of any failure: exit 0 when all pass, 1 when one fails, 2 for an unknown name.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +10,77 @@ import argparse
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from workbench.registry import KINDS, default_registry
+from workbench.registry import KINDS, Registry, default_registry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plugins", help="list installed datasets, cells and tasks")
     parser.add_argument("--json", action="store_true", help="print a JSON array instead of tables")
     parser.set_defaults(handler=list_plugins)
+    actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION")
+    check = actions.add_parser("check", help="run a plugin's conformance checks")
+    check.add_argument("name", help="the plugin's name, as `workbench plugins` lists it")
+    check.add_argument("--kind", choices=KINDS, help="which kind, when the name is used by several")
+    check.add_argument("--json", action="store_true", help="print the results as a JSON array")
+    check.set_defaults(handler=check_plugin_command)
 
 
 def list_plugins(args: argparse.Namespace) -> int:
     registry = default_registry()
     if args.json:
         print(json.dumps([info.to_json() for info in registry.all()], indent=2))
+        print_problems(registry, Console(stderr=True))
         return 0
     console = Console()
     for kind in KINDS:
         table = Table(title=f"{kind}s", title_justify="left", expand=False)
-        for column in ("name", "source", "version", "parameters"):
+        for column in ("name", "package", "version", "description", "parameters"):
             table.add_column(column)
         for name in registry.names(kind):
             info = registry.plugins[kind][name]
             params = ", ".join(f"{p.name}={p.default!r}" for p in info.cls.params)
-            table.add_row(name, info.source, info.version, params)
+            cells = (name, info.source, info.version, info.cls.description, params)
+            table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
-    for problem in registry.problems:
-        console.print(f"[yellow]warning:[/] plugin {problem.source} not loaded: {problem.reason}")
+    print_problems(registry, console)
     return 0
+
+
+def print_problems(registry: Registry, console: Console) -> None:
+    """One warning line per plugin that did not load, naming its package and the reason."""
+    for problem in registry.problems:
+        console.print(
+            f"[yellow]warning:[/] plugin {escape(problem.source)} not loaded: {escape(problem.reason)}",
+            highlight=False,
+        )
+
+
+def check_plugin_command(args: argparse.Namespace) -> int:
+    from workbench.conformance import check_plugin, failures, find_plugin
+
+    registry = default_registry()
+    info = find_plugin(args.name, args.kind, registry)
+    results = check_plugin(info.cls)
+    failed = failures(results)
+    if args.json:
+        print(json.dumps([{"check": r.name, "passed": r.passed, "reason": r.reason} for r in results]))
+        return 1 if failed else 0
+    console = Console()
+    version = f" {info.version}" if info.version else ""
+    table = Table(
+        title=f"{info.kind} {info.name!r} from {info.source}{version}", title_justify="left", expand=False
+    )
+    for column in ("check", "result", "reason"):
+        table.add_column(column)
+    for result in results:
+        verdict = "[green]pass[/]" if result.passed else "[bold red]FAIL[/]"
+        table.add_row(result.name, verdict, Text(result.reason))
+    console.print(table)
+    passed = len(results) - len(failed)
+    colour = "red" if failed else "green"
+    console.print(f"[{colour}]{passed} of {len(results)} checks passed[/]", highlight=False)
+    return 1 if failed else 0
