@@ -1,0 +1,73 @@
+"""Helpers the built-in datasets share: text normalisation, seeded shuffles and a parse cache."""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
+
+# Letters that NFKD does not decompose into an ASCII base letter plus marks.
+_ASCII_LETTERS = str.maketrans({
+    "ß": "ss", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "Æ": "AE",
+    "œ": "oe", "Œ": "OE", "đ": "d", "Đ": "D", "ı": "i", "þ": "th", "Þ": "Th",
+})
+_SPACES = re.compile(r"[ \t]+")
+
+
+def ascii_fold(text: str) -> str:
+    """`Émile Łukasz` -> `Emile Lukasz`: decompose accents and drop what is still not ASCII."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_ASCII_LETTERS))
+    return decomposed.encode("ascii", "ignore").decode("ascii")
+
+
+def strip_punctuation(text: str) -> str:
+    """Keep letters (accented ones too), spaces and newlines; a dash becomes a space.
+
+    Runs of spaces are collapsed and spaces at line ends removed, so `disse:—Or` reads `disse Or`.
+    """
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char == "\n" or category.startswith("L"):
+            kept.append(char)
+        elif char == " " or category in ("Pd", "Zs"):
+            kept.append(" ")
+    lines = _SPACES.sub(" ", "".join(kept)).split("\n")
+    return "\n".join(line.strip(" ") for line in lines)
+
+
+def seeded_rng(seed: int, salt: str) -> random.Random:
+    """A generator that depends only on the seed and the salt (not on call order or hash seeds)."""
+    return random.Random(f"{seed}:{salt}")
+
+
+def seeded_shuffle(items: Sequence[T], seed: int, salt: str) -> list[T]:
+    """A copy of `items` shuffled by `seeded_rng(seed, salt)`."""
+    shuffled = list(items)
+    seeded_rng(seed, salt).shuffle(shuffled)
+    return shuffled
+
+
+def held_out_count(total: int, fraction: float) -> int:
+    """How many of `total` items a fraction holds out: at least one when the fraction is positive."""
+    if fraction <= 0 or total == 0:
+        return 0
+    return max(1, round(total * fraction))
+
+
+_cache: dict[tuple, object] = {}
+
+
+def cached_parse(tag: str, paths: Sequence[Path], parse: Callable[[], T]) -> T:
+    """`parse()` once per process per `tag` while the files keep their modification time and size."""
+    key = (tag,) + tuple(
+        (str(path), path.stat().st_mtime_ns, path.stat().st_size) for path in paths
+    )
+    if key not in _cache:
+        _cache[key] = parse()
+    return _cache[key]  # type: ignore[return-value]
