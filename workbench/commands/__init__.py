@@ -1,5 +1,5 @@
 """Headless subcommands, one module each; every module has `register(subparsers)`."""
 
-from workbench.commands import plugins_command
+from workbench.commands import corpora_command, plugins_command
 
-SUBCOMMANDS = [plugins_command]
+SUBCOMMANDS = [plugins_command, corpora_command]
