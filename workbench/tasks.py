@@ -8,6 +8,7 @@ checkpoint be used later without the training data.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -32,6 +33,22 @@ class Batch:
     def to(self, device: torch.device | str) -> Batch:
         lengths = self.lengths  # pack_padded_sequence wants lengths on the CPU
         return Batch(self.inputs.to(device), self.targets.to(device), lengths, self.tokens)
+
+
+@contextmanager
+def evaluating(model: nn.Module) -> Iterator[nn.Module]:
+    """Run `model` in eval mode (no dropout) and give it back in the mode it was in."""
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """Where the model's weights live, so inputs can be put beside them."""
+    return next(model.parameters()).device
 
 
 class Task(Plugin):

@@ -1,0 +1,310 @@
+"""The classify and generate tasks, on tiny in-memory datasets and a small GRU/LSTM test cell."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+import torch
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from workbench_plugins.tasks.classify import Classify
+from workbench_plugins.tasks.generate import Generate, TokenStream
+
+from workbench.cells import Cell, Recurrent, State
+from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
+from workbench.errors import ConfigError
+from workbench.registry import load_registry
+from workbench.vocabulary import BOS, EOS, PAD
+
+
+class TorchRecurrent(Recurrent):
+    """The Recurrent contract over torch.nn.GRU or LSTM, independent of the cell plugins."""
+
+    def __init__(self, module: type[nn.RNNBase], input_size: int, hidden: int, bidirectional: bool):
+        super().__init__()
+        self.rnn = module(input_size, hidden, batch_first=True, bidirectional=bidirectional)
+        self.num_layers, self.num_directions = 1, 2 if bidirectional else 1
+        self.output_size = hidden * self.num_directions
+        self.is_lstm = module is nn.LSTM
+
+    def forward(
+        self, inputs: Tensor, state: State | None = None, lengths: Tensor | None = None
+    ) -> tuple[Tensor, State]:
+        initial = None if state is None else (state if self.is_lstm else state[0])
+        if lengths is None:
+            outputs, final = self.rnn(inputs, initial)
+        else:
+            packed = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
+            outputs, final = self.rnn(packed, initial)
+            outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=inputs.shape[1])
+        return outputs, tuple(final) if self.is_lstm else (final,)
+
+
+def make_cell(module: type[nn.RNNBase] = nn.GRU, bidirectional: bool = False, hidden: int = 24) -> Cell:
+    class TestCell(Cell):
+        name = "test-cell"
+
+        def build(self, input_size: int) -> Recurrent:
+            return TorchRecurrent(module, input_size, hidden, self.options["bidirectional"])
+
+    return TestCell({"bidirectional": bidirectional})
+
+
+SURNAMES = {
+    "English": ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Hughes"],
+    "Italian": ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"],
+    "Russian": ["Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasiliev", "Petrov", "Sokolov", "Volkov"],
+}
+POEM = "nel mezzo del cammin di nostra vita mi ritrovai per una selva oscura\n" * 6
+
+
+class TinyNames(Dataset):
+    """Surnames split by position: the last of each language validates, the one before tests."""
+
+    name = "tiny-names"
+    forms = ("classification", "generation")
+
+    def _splits(self) -> dict[str, list[tuple[str, str]]]:
+        splits: dict[str, list[tuple[str, str]]] = {"train": [], "validation": [], "test": []}
+        for language, names in SURNAMES.items():
+            splits["train"] += [(name, language) for name in names[:-2]]
+            splits["test"].append((names[-2], language))
+            splits["validation"].append((names[-1], language))
+        return splits
+
+    def classification(self, seed: int) -> ClassificationData:
+        classes = list(SURNAMES)
+        splits = self._splits().items()
+        parts = {k: [Example(text, classes.index(lang)) for text, lang in v] for k, v in splits}
+        return ClassificationData(classes, **parts)
+
+    def generation(self, seed: int) -> GenerationData:
+        parts = {k: [Document(text, lang) for text, lang in v] for k, v in self._splits().items()}
+        return GenerationData(**parts, conditions=list(SURNAMES))
+
+
+class TinyPoem(Dataset):
+    name = "tiny-poem"
+    forms = ("generation",)
+
+    def generation(self, seed: int) -> GenerationData:
+        return GenerationData(
+            train=[Document(POEM), Document("selva oscura"), Document(POEM[:150])],
+            validation=[Document(POEM[:200])],
+            test=[Document(POEM[100:180])],
+        )
+
+
+def prepared(task_class: type, dataset: Dataset, **options) -> Classify | Generate:
+    task = task_class(options)
+    task.prepare(dataset, seed=0)
+    return task
+
+
+def train(task, model: nn.Module, steps: int, batch_size: int = 8, lr: float = 0.02) -> list[float]:
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    generator = torch.Generator().manual_seed(0)
+    losses: list[float] = []
+    while len(losses) < steps:
+        for batch in task.batches("train", batch_size, generator):
+            loss = task.loss(model, batch)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(float(loss))
+    return losses
+
+
+def seeded(seed: int) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+# classify
+
+
+def test_builtin_tasks_register_through_entry_points():
+    registry = load_registry()
+    assert registry.get("task", "classify").cls is Classify
+    assert registry.get("task", "generate").cls is Generate
+
+
+def test_classify_batches_are_padded_with_true_lengths_and_cover_the_split():
+    task = prepared(Classify, TinyNames())
+    seen = []
+    for batch in task.batches("train", 4, seeded(0)):
+        assert batch.inputs.shape == (len(batch.targets), int(batch.lengths.max()))
+        for row, length in zip(batch.inputs, batch.lengths, strict=True):
+            assert (row[:length] != PAD).all() and (row[length:] == PAD).all()
+        seen += [task.vocabulary.decode(row.tolist()) for row in batch.inputs]
+        assert batch.tokens == len(batch.targets)
+    train_names = [name for names in SURNAMES.values() for name in names[:-2]]
+    assert sorted(seen) == sorted(train_names)
+    other_order = [task.vocabulary.decode(b.inputs[0].tolist()) for b in task.batches("train", 4, seeded(1))]
+    assert other_order != seen[::4]
+
+
+def test_classify_loss_falls_and_evaluation_is_well_formed():
+    task = prepared(Classify, TinyNames(), embedding_size=8, dropout=0.0)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(bidirectional=True))
+    losses = train(task, model, steps=40)
+    assert all(math.isfinite(loss) for loss in losses)
+    assert sum(losses[-5:]) / 5 < 0.5 * sum(losses[:5]) / 5
+    result = task.evaluate(model, "train", batch_size=5)
+    assert result["accuracy"] > 0.9
+    assert 0.0 <= result["macro_f1"] <= 1.0 and result["loss"] >= 0.0
+    assert result["classes"] == list(SURNAMES)
+    assert sum(map(sum, result["confusion"])) == len(task.splits["train"])
+    assert set(result["per_class"]) == set(SURNAMES)
+    assert all(0.0 <= value <= 1.0 for value in result["per_class"].values())
+    json.dumps(result)  # goes into the metrics log as is
+
+
+def test_classify_predict_sorted_probabilities_and_unknown_characters():
+    task = prepared(Classify, TinyNames())
+    model = task.build_model(make_cell(bidirectional=True))
+    top = task.predict(model, "  Żółw-Q!  ", 2)
+    assert len(top) == 2 and top[0][1] >= top[1][1]
+    everything = task.predict(model, "Ivanov", 10)
+    assert [label for label, _ in everything] != [] and len(everything) == 3
+    assert sum(p for _, p in everything) == pytest.approx(1.0, abs=1e-5)
+    assert sum(p for _, p in top) <= 1.0 + 1e-6
+    with pytest.raises(ConfigError, match="non-empty"):
+        task.predict(model, "   ", 3)
+
+
+def test_classify_restored_from_metadata_predicts_identically():
+    task = prepared(Classify, TinyNames(), embedding_size=8)
+    model = task.build_model(make_cell(bidirectional=True))
+    train(task, model, steps=5)
+    metadata = json.loads(json.dumps(task.metadata()))
+    restored = Classify.restore(task.options, metadata)
+    twin = restored.build_model(make_cell(bidirectional=True))
+    twin.load_state_dict(model.state_dict())
+    for text in ("Rossi", "Smirnova", "Qx"):
+        assert restored.predict(twin, text, 3) == task.predict(model, text, 3)
+
+
+def test_classify_showcase_marks_right_and_wrong():
+    task = prepared(Classify, TinyNames())
+    model = task.build_model(make_cell(bidirectional=True))
+    lines = task.showcase(model, seeded(0))
+    assert len(lines) == 3  # the whole tiny validation split
+    assert all(line[0] in "✓✗" and "→" in line and line.endswith("%") for line in lines)
+
+
+def test_classify_balanced_weights_favour_rare_classes():
+    class Unbalanced(TinyNames):
+        def classification(self, seed: int) -> ClassificationData:
+            data = super().classification(seed)
+            return ClassificationData(data.classes, data.train[:-4], data.validation, data.test)
+
+    task = prepared(Classify, Unbalanced(), class_weighting="balanced")
+    weights = task.class_weights.tolist()
+    assert weights[2] > weights[1] > weights[0]  # 2, 6 and 7 training names
+
+
+def test_classify_refuses_an_empty_split():
+    class NoValidation(TinyNames):
+        def classification(self, seed: int) -> ClassificationData:
+            data = super().classification(seed)
+            return ClassificationData(data.classes, data.train, [], data.test)
+
+    with pytest.raises(ConfigError, match="no validation examples"):
+        prepared(Classify, NoValidation())
+
+
+# generate
+
+
+def test_windows_never_cross_documents_and_cover_each_target_once():
+    documents = [[BOS, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, EOS], [BOS, 30, EOS], [BOS, 40, 41, EOS]]
+    sizes = torch.tensor([len(d) for d in documents])
+    stream = TokenStream(torch.tensor(sum(documents, [])), torch.cumsum(sizes, 0) - sizes, sizes)
+    for shift in range(4):
+        windows, lengths = stream.windows(4, torch.tensor([shift, 3, 3]))
+        assert windows.shape[1] == 5
+        targets = []
+        for window, length in zip(windows.tolist(), lengths.tolist(), strict=True):
+            tokens = window[:length]
+            assert all(token == PAD for token in window[length:])
+            owner = [d for d in documents if any(d[i : i + length] == tokens for i in range(len(d)))]
+            assert len(owner) == 1, f"window {tokens} is not inside one document"
+            targets += [(documents.index(owner[0]), token) for token in tokens[1:]]
+        expected = [(i, token) for i, d in enumerate(documents) for token in d[1:]]
+        assert sorted(targets) == sorted(expected)
+    short, _ = stream.windows(4, torch.tensor([0, 3, 3]))
+    assert [BOS, 30, EOS, PAD, PAD] in short.tolist()  # short documents: one right-padded window
+
+
+def test_generate_batches_shift_targets_by_one_and_move_boundaries_each_epoch():
+    task = prepared(Generate, TinyPoem(), seq_len=16)
+    firsts = []
+    for epoch in range(2):
+        batches = list(task.batches("train", 4, seeded(epoch)))
+        for batch in batches:
+            assert batch.inputs.shape == batch.targets.shape and batch.inputs.shape[1] <= 16
+            assert torch.equal(batch.inputs[:, 1:], batch.targets[:, :-1])
+            assert batch.tokens == int((batch.targets != PAD).sum())
+        firsts.append(sorted(task.vocabulary.decode(b.inputs[i].tolist()) for b in batches for i in range(2)))
+        characters_and_ends = sum(len(d.text) + 1 for d in TinyPoem().generation(0).train)
+        assert sum(batch.tokens for batch in batches) == characters_and_ends
+    assert firsts[0] != firsts[1]
+
+
+def test_generate_loss_falls_and_evaluation_reports_bpc_and_perplexity():
+    task = prepared(Generate, TinyPoem(), seq_len=32, embedding_size=16)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(nn.LSTM, hidden=32))
+    before = task.evaluate(model, "validation", 8)
+    losses = train(task, model, steps=30, lr=0.03)
+    assert all(math.isfinite(loss) for loss in losses)
+    after = task.evaluate(model, "validation", 8)
+    assert after["loss"] < before["loss"] - 0.5
+    assert after["bpc"] == pytest.approx(after["loss"] / math.log(2))
+    assert after["perplexity"] == pytest.approx(math.exp(after["loss"]))
+    assert after["tokens"] == 201  # 200 characters and <eos>: every validation target once
+
+
+def test_generate_refuses_a_bidirectional_cell():
+    task = prepared(Generate, TinyPoem())
+    with pytest.raises(ConfigError, match="bidirectional option to false"):
+        task.build_model(make_cell(bidirectional=True))
+
+
+def test_sampling_is_deterministic_per_seed_and_respects_its_settings():
+    task = prepared(Generate, TinyPoem(), seq_len=32, embedding_size=16)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(hidden=32))
+    train(task, model, steps=10, lr=0.03)
+
+    def sample(seed: int, temperature: float = 1.0, top_k: int = 0, length: int = 60) -> str:
+        return "".join(task.sample(model, "nel ", length, temperature, top_k, seeded(seed)))
+
+    assert sample(1) == sample(1)
+    assert sample(1) != sample(2)
+    assert sample(1, top_k=1) == sample(2, temperature=0.0) == sample(3, temperature=1e-12)
+    assert len(sample(1, length=7)) <= 7
+    assert set(sample(4, temperature=2.0, length=200)) <= set(task.vocabulary.characters)
+    with pytest.raises(ConfigError, match="temperature"):
+        sample(1, temperature=-1.0)
+    assert model.training  # sampling leaves the training mode as it found it
+
+
+def test_conditioned_generation_samples_and_restores_identically():
+    task = prepared(Generate, TinyNames(), embedding_size=8)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(hidden=16))
+    train(task, model, steps=20, lr=0.03)
+    first_tokens = {int(token) for b in task.batches("train", 4, seeded(0)) for token in b.inputs[:, 0]}
+    assert first_tokens == {task.vocabulary.condition_id(language) for language in SURNAMES}
+    lines = task.showcase(model, seeded(0))
+    assert len(lines) == 3 and all(line.startswith(("<English>", "<Italian>", "<Russian>")) for line in lines)
+    restored = Generate.restore(task.options, json.loads(json.dumps(task.metadata())))
+    twin = restored.build_model(make_cell(hidden=16))
+    twin.load_state_dict(model.state_dict())
+    ours = "".join(task.sample(model, "<Russian>Iv", 20, 0.8, 0, seeded(5)))
+    theirs = "".join(restored.sample(twin, "<Russian>Iv", 20, 0.8, 0, seeded(5)))
+    assert ours == theirs and "<" not in ours
