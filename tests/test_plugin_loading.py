@@ -1,0 +1,168 @@
+"""A broken plugin is reported with its package and reason, and never stops the others from loading."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from workbench_plugins.cells.custom import GRUCell
+
+from workbench.cells import COMMON_PARAMS, StepCellPlugin
+from workbench.cli import main
+from workbench.hookspecs import hookimpl
+from workbench.params import Param
+from workbench.registry import load_registry, replace_default_registry
+
+
+class Spare(StepCellPlugin):
+    name = "spare-gru"
+    description = "a plugin that loads fine"
+    step = GRUCell
+
+
+def plugin_of(*classes: type) -> SimpleNamespace:
+    """A plugin object whose register_cells registers `classes`."""
+
+    @hookimpl
+    def register_cells(register):
+        for cls in classes:
+            register(cls)
+
+    return SimpleNamespace(register_cells=register_cells)
+
+
+def raising_plugin() -> SimpleNamespace:
+    @hookimpl
+    def register_cells(register):
+        raise RuntimeError("corpus cache missing")
+
+    return SimpleNamespace(register_cells=register_cells)
+
+
+def problems_of(registry, source: str) -> list[str]:
+    return [problem.reason for problem in registry.problems if problem.source == source]
+
+
+def assert_others_loaded(registry) -> None:
+    assert registry.get("cell", "spare-gru").cls is Spare
+    assert registry.get("cell", "gru-custom")  # a built-in, from the installed entry points
+
+
+def test_exception_in_a_hook_is_reported():
+    registry = load_registry(extra=[("pkg-raises", raising_plugin()), ("pkg-fine", plugin_of(Spare))])
+    assert problems_of(registry, "pkg-raises") == [
+        "raised in register_cells: RuntimeError: corpus cache missing"
+    ]
+    assert_others_loaded(registry)
+
+
+def test_bad_parameter_declaration_is_reported():
+    bad = type("Bad", (Spare,), {"name": "bad", "params": (*COMMON_PARAMS, Param("2x", int, 1, ""))})
+    single = type("Single", (Spare,), {"name": "single", "params": Param("n", int, 1, "n")})
+    registry = load_registry(extra=[("pkg-bad", plugin_of(bad, single)), ("pkg-fine", plugin_of(Spare))])
+    reasons = problems_of(registry, "pkg-bad")
+    assert "bad" not in registry.names("cell") and "single" not in registry.names("cell")
+    assert "'2x' is not an identifier" in reasons[0] and "no help text" in reasons[0]
+    assert "use a tuple of Param" in reasons[1]
+    assert_others_loaded(registry)
+
+
+def test_duplicate_name_keeps_the_first_and_reports_the_second():
+    clash = type("Clash", (Spare,), {"name": "gru"})
+    registry = load_registry(extra=[("pkg-clash", plugin_of(clash)), ("pkg-fine", plugin_of(Spare))])
+    (reason,) = problems_of(registry, "pkg-clash")
+    assert "'gru' is already registered by workbench" in reason and "rename it" in reason
+    assert registry.get("cell", "gru").cls is not clash
+    assert_others_loaded(registry)
+
+
+def test_same_class_twice_is_not_a_clash():
+    registry = load_registry(extra=[("a", plugin_of(Spare)), ("b", plugin_of(Spare))])
+    assert not problems_of(registry, "b")
+    assert registry.get("cell", "spare-gru").source == "a"
+
+
+def test_a_bad_hook_signature_or_a_misspelt_hook_is_reported():
+    @hookimpl
+    def register_cells(reg):  # pluggy calls hooks by keyword: the argument must be `register`
+        pass
+
+    @hookimpl
+    def register_cell(register):
+        pass
+
+    registry = load_registry(extra=[
+        ("pkg-signature", SimpleNamespace(register_cells=register_cells)),
+        ("pkg-misspelt", SimpleNamespace(register_cell=register_cell)),
+        ("pkg-fine", plugin_of(Spare)),
+    ])
+    assert "reg" in problems_of(registry, "pkg-signature")[0]
+    assert "register_cell" in problems_of(registry, "pkg-misspelt")[0]
+    assert_others_loaded(registry)
+
+
+def write_distribution(root: Path, name: str, version: str, entry_points: dict[str, str]) -> None:
+    """An installed distribution as importlib.metadata sees one: a dist-info directory."""
+    info = root / f"{name.replace('-', '_')}-{version}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n")
+    lines = "".join(f"{key} = {value}\n" for key, value in entry_points.items())
+    (info / "entry_points.txt").write_text(f"[workbench]\n{lines}")
+
+
+@pytest.fixture
+def fake_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory on sys.path with two installed plugin packages: one sound, one that cannot import."""
+    (tmp_path / "fake_sound_cell.py").write_text(
+        "from workbench.hookspecs import hookimpl\n"
+        "from workbench.cells import StepCellPlugin\n"
+        "from workbench_plugins.cells.custom import RNNCell\n"
+        "class Sound(StepCellPlugin):\n"
+        "    name = 'sound-rnn'\n"
+        "    step = RNNCell\n"
+        "@hookimpl\n"
+        "def register_cells(register):\n"
+        "    register(Sound)\n"
+    )
+    (tmp_path / "fake_broken_cell.py").write_text("import no_such_dependency_xyz\n")
+    write_distribution(tmp_path, "workbench-sound", "1.2.3", {"sound": "fake_sound_cell"})
+    write_distribution(tmp_path, "workbench-broken", "0.0.1", {"broken": "fake_broken_cell"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return tmp_path
+
+
+def test_an_installed_package_that_fails_to_import_is_reported(fake_site):
+    registry = load_registry()
+    (reason,) = problems_of(registry, "workbench-broken (broken)")
+    assert reason == "failed to load: ModuleNotFoundError: No module named 'no_such_dependency_xyz'"
+    sound = registry.get("cell", "sound-rnn")
+    assert (sound.source, sound.version) == ("workbench-sound", "1.2.3")
+    assert registry.get("cell", "gru")
+
+
+@pytest.fixture
+def fresh_default():
+    """Let `workbench plugins` load the registry afresh, and restore the cached one afterwards."""
+    previous = replace_default_registry(None)
+    yield
+    replace_default_registry(previous)
+
+
+def test_workbench_plugins_shows_packages_versions_and_problems(fake_site, fresh_default, capsys):
+    assert main(["plugins"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "sound-rnn" in out and "workbench-sound" in out and "1.2.3" in out
+    assert "plugin workbench-broken (broken) not loaded" in out
+    assert "No module named 'no_such_dependency_xyz'" in out
+
+
+def test_workbench_plugins_json_has_versions_and_problems_go_to_stderr(fake_site, fresh_default, capsys):
+    assert main(["plugins", "--json"]) == 0
+    captured = capsys.readouterr()
+    listed = {item["name"]: item for item in json.loads(captured.out)}
+    assert listed["sound-rnn"]["version"] == "1.2.3"
+    assert listed["sound-rnn"]["source"] == "workbench-sound"
+    assert listed["gru"]["version"]
+    assert "workbench-broken" in captured.err
