@@ -36,8 +36,14 @@ def pull(
     """
     manifest = get_manifest(name)
     destination = Path(to).expanduser() if to is not None else user_corpora_dir()
-    destination.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".pull-{name}-", dir=destination))
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".pull-{name}-", dir=destination))
+    except OSError as error:
+        raise CorpusError(
+            f"Cannot write corpora into {destination}: {error.strerror or error}. "
+            "Choose a writable directory with --to."
+        ) from None
     try:
         download = staging / "download"
         _download(url or manifest.source_url, download, on_progress)

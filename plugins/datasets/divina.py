@@ -7,6 +7,7 @@ is represented in every split.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from workbench_plugins.datasets.poem import CANTICHE, CORPUS, Canto, read_poem
@@ -103,5 +104,5 @@ class DivinaDataset(Dataset):
 
 
 @hookimpl
-def register_datasets(register) -> None:
+def register_datasets(register: Callable[[type], None]) -> None:
     register(DivinaDataset)

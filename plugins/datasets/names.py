@@ -7,6 +7,7 @@ twice, or in two languages, lands in one split only and can never leak from trai
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -165,5 +166,5 @@ class NamesDataset(Dataset):
 
 
 @hookimpl
-def register_datasets(register) -> None:
+def register_datasets(register: Callable[[type], None]) -> None:
     register(NamesDataset)
