@@ -86,6 +86,7 @@ class CorpusStatus:
             "detail": self.detail,
             "source": self.manifest.source_url,
             "licence": self.manifest.licence,
+            "format": f"{self.manifest.encoding}: {self.manifest.layout_description}",
         }
 
 
