@@ -1,5 +1,11 @@
 """Headless subcommands, one module each; every module has `register(subparsers)`."""
 
-from workbench.commands import corpora_command, plugins_command
+from workbench.commands import (
+    corpora_command,
+    plugins_command,
+    predict_command,
+    run_command,
+    runs_command,
+)
 
-SUBCOMMANDS = [plugins_command, corpora_command]
+SUBCOMMANDS = [plugins_command, corpora_command, run_command, runs_command, predict_command]

@@ -1,0 +1,73 @@
+"""`workbench predict RUN TEXT` (top labels with probabilities) and `workbench sample RUN` (streamed text).
+
+Both load the run's weights and vocabulary from its checkpoint; neither reads the training data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from workbench.runs import find_run_dir
+
+if TYPE_CHECKING:
+    from workbench.trained import Trained
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    predict = subparsers.add_parser("predict", help="classify a string with a trained run")
+    _common(predict)
+    predict.add_argument("text", help="the string to classify, e.g. a surname")
+    predict.add_argument("--top", type=int, default=3, help="how many labels to show (default 3)")
+    predict.set_defaults(handler=run_predict)
+
+    sample = subparsers.add_parser("sample", help="generate text with a trained run, streamed")
+    _common(sample)
+    sample.add_argument("--prompt", default="", help="text to continue")
+    sample.add_argument("--length", type=int, default=300, help="most characters to generate (default 300)")
+    sample.add_argument("--temperature", type=float, default=0.8, help="0 picks the likeliest (default 0.8)")
+    sample.add_argument("--top-k", type=int, default=0, help="sample among the k likeliest; 0 = all")
+    sample.add_argument("--seed", type=int, default=None, help="seed for repeatable samples")
+    sample.set_defaults(handler=run_sample)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", metavar="RUN", help="run directory or run id")
+    parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
+    parser.add_argument("--which", choices=("best", "last"), default="best",
+                        help="weights at the best validation metric (default) or the latest")
+    parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
+
+
+def _load(args: argparse.Namespace) -> Trained:
+    from workbench.trained import load_trained
+
+    return load_trained(find_run_dir(args.run, args.runs_dir), device=args.device, which=args.which)
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    trained = _load(args)
+    table = Table(title=f"{args.text!r} · {trained.config.cell} · {trained.metadata.get('run_id', '')}",
+                  title_justify="left")
+    table.add_column("label")
+    table.add_column("probability", justify="right")
+    for label, probability in trained.predict(args.text, args.top):
+        table.add_row(label, f"{probability:.1%}")
+    Console().print(table)
+    return 0
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    trained = _load(args)
+    stream = trained.sample(args.prompt, args.length, args.temperature, args.top_k, args.seed)
+    sys.stdout.write(args.prompt)
+    for character in stream:
+        sys.stdout.write(character)
+        sys.stdout.flush()
+    sys.stdout.write("\n")
+    return 0

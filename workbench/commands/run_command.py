@@ -1,0 +1,138 @@
+"""`workbench run`: train one cell, or compare several on the same data, seed and budget, headless.
+
+Everything is validated before any data loads. On a terminal a progress bar shows step, loss,
+metric, throughput and ETA; `--json` prints one JSON object per event and nothing else. SIGINT
+and SIGTERM stop the current run cleanly (checkpoint written) and exit with 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from workbench.commands.run_report import JsonReport, TerminalReport
+from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig
+from workbench.errors import ConfigError, RunFailed
+from workbench.events import RunFinished
+from workbench.params import Param
+from workbench.registry import default_registry
+from workbench.runs import CONFIG_FILE, read_run
+
+INTERRUPTED = 130
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "run", help="train a model headless (one cell, or several to compare)",
+        description="Train headless. Give --config FILE, or --dataset, --cell and --task; "
+                    "repeat --cell to compare cells on the same data, seed and budget.",
+    )
+    parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
+    parser.add_argument("--dataset", help="dataset plugin name")
+    parser.add_argument("--cell", action="append", metavar="CELL",
+                        help="cell plugin name (repeat to compare)")
+    parser.add_argument("--task", help="task plugin name")
+    parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="overrides",
+                        help="set an option, e.g. cell.hidden_size=128, gru.layers=1, train.steps=100")
+    flags = parser.add_argument_group("training (see `[train]` in a config file)")
+    add_param_flags(flags, TRAIN_PARAMS, TRAIN_OWNER)
+    parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories go")
+    parser.add_argument("--corpora", type=Path, metavar="DIR", help="directory holding the corpora")
+    parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per event on stdout")
+    parser.set_defaults(handler=run)
+
+
+def add_param_flags(parser: Any, params: tuple[Param, ...], owner: str) -> None:
+    """One `--kebab-name` flag per declared parameter; values are parsed later by the declaration."""
+    for param in params:
+        parser.add_argument(
+            "--" + param.name.replace("_", "-"), dest=f"{owner}__{param.name}",
+            metavar=param.type.__name__.upper(),
+            help=f"{param.help} ({param.describe_range()}; default {param.default!r})",
+        )
+
+
+def build_config(args: argparse.Namespace) -> RunConfig:
+    """The config from a file (or the resumed run's), then names, flags and --set overrides on top."""
+    if args.config is not None:
+        config = RunConfig.from_toml(args.config)
+    elif args.resume is not None:
+        config = RunConfig.from_toml(args.resume / CONFIG_FILE)
+    elif args.dataset and args.cell and args.task:
+        config = RunConfig(dataset=args.dataset, cell=args.cell[0], task=args.task)
+    else:
+        raise ConfigError("Say what to train: give --config FILE, or all of --dataset, --cell and --task "
+                          "(see `workbench plugins` for the names).")
+    if args.dataset:
+        config.dataset = args.dataset
+    if args.task:
+        config.task = args.task
+    if args.cell:
+        config.cell, config.cells = args.cell[0], list(args.cell)
+    flags = [f"{TRAIN_OWNER}.{name.split('__', 1)[1]}={value}" for name, value in vars(args).items()
+             if name.startswith(f"{TRAIN_OWNER}__") and value is not None]
+    config = config.apply_overrides([*args.overrides, *flags])
+    config.runs_dir = args.runs_dir or config.runs_dir
+    config.corpora = args.corpora or config.corpora
+    if args.resume is not None and len(config.cells) > 1:
+        raise ConfigError("--resume continues one run: give at most one --cell.")
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.engine import Run  # torch loads only once the arguments are known to be sound
+
+    configs = build_config(args).per_cell()
+    registry = default_registry()
+    for config in configs:
+        config.resolve(registry)
+    report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
+    records, failed = [], 0
+    with _stop_on_signals() as stopper:
+        for config in configs:
+            if stopper.signalled:
+                break
+            current = Run(config, registry=registry, resume=args.resume)
+            stopper.current = current
+            current.subscribe(report.on_event)
+            try:
+                current.prepare()
+            except RunFailed:
+                pass  # run_sync reports it as a RunFailed event, like any failure of the run
+            result = current.run_sync()
+            failed += not isinstance(result, RunFinished)
+            records.append(read_run(current.run_dir))
+    report.finish(records)
+    if stopper.signalled:
+        return INTERRUPTED
+    return 1 if failed else 0
+
+
+class _Stopper:
+    def __init__(self) -> None:
+        self.signalled = False
+        self.current: Any = None
+
+    def __call__(self, signum: int, frame: object) -> None:
+        self.signalled = True
+        if self.current is not None:
+            self.current.stop()
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[_Stopper]:
+    """While runs train, SIGINT/SIGTERM ask the current run to stop instead of killing the process."""
+    stopper = _Stopper()
+    previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stopper
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,141 @@
+"""How `workbench run` shows a run: JSON lines for machines, a progress bar and tables for people."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.table import Table
+
+from workbench.events import Evaluated, Event, RunFailed, RunFinished, RunStarted, Sampled, StepDone
+from workbench.registry import Registry
+from workbench.runs import RunRecord
+
+
+class JsonReport:
+    """One JSON object per event on stdout, flushed at once; nothing else."""
+
+    def on_event(self, event: Event) -> None:
+        sys.stdout.write(json.dumps(event.to_json()) + "\n")
+        sys.stdout.flush()
+
+    def finish(self, records: list[RunRecord]) -> None:
+        """JSON output ends with the last event."""
+
+
+class TerminalReport:
+    """A live progress bar per run, evaluation lines, the final metrics and, for a compare, a table."""
+
+    def __init__(self, console: Console, registry: Registry, compare: bool):
+        self.console = console
+        self.registry = registry
+        self.compare = compare
+        self.progress: Progress | None = None
+        self.bar: TaskID | None = None
+        self.metric = "loss"
+
+    def on_event(self, event: Event) -> None:
+        if isinstance(event, StepDone):
+            self._step(event)
+        elif isinstance(event, RunStarted):
+            self._started(event)
+        elif isinstance(event, Evaluated):
+            self._evaluated(event)
+        elif isinstance(event, Sampled):
+            for text in event.texts[:3]:
+                self._print(f"  [dim]{escape(text)}[/]")
+        elif isinstance(event, RunFinished):
+            self._close()
+            self._final(event)
+        elif isinstance(event, RunFailed):
+            self._close()
+            self.console.print(f"[bold red]run {event.run_id} failed at step {event.step}:[/] {event.error}",
+                               highlight=False)
+
+    def finish(self, records: list[RunRecord]) -> None:
+        if self.compare and records:
+            self.console.print(compare_table(records))
+
+    def _started(self, event: RunStarted) -> None:
+        config = event.config
+        self.metric = self.registry.get("task", config["task"]).cls.metric
+        self.console.print(
+            f"[bold]{event.run_id}[/]  {config['dataset']} · {config.get('cell')} · {config['task']}  "
+            f"{event.parameters:,} parameters on {event.device}  → {event.run_dir}", highlight=False,
+        )
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
+            TextColumn("{task.fields[speed]} tok/s"), TextColumn("ETA {task.fields[eta]}"),
+            console=self.console,
+        )
+        self.bar = self.progress.add_task(config.get("cell", ""), total=event.total_steps,
+                                          completed=event.resumed_from_step, loss="-", metric="",
+                                          speed="-", eta="-")
+        self.progress.start()
+
+    def _step(self, event: StepDone) -> None:
+        if self.progress is not None and self.bar is not None:
+            self.progress.update(self.bar, completed=event.step, loss=f"{event.loss:.4f}",
+                                 speed=f"{event.tokens_per_second:,.0f}", eta=_duration(event.eta_seconds))
+
+    def _evaluated(self, event: Evaluated) -> None:
+        value = event.metrics.get(self.metric)
+        if self.progress is not None and self.bar is not None and event.split == "validation":
+            self.progress.update(self.bar, metric=f"{self.metric} {value:.4f}" if value is not None else "")
+        self._print(f"step {event.step} {event.split}: {_scalars(event.metrics)}")
+
+    def _final(self, event: RunFinished) -> None:
+        summary = event.summary
+        self.console.print(
+            f"[bold green]{event.status}[/] after {summary['steps']} steps, {summary['wall_time']:.1f} s, "
+            f"{summary['tokens_per_second']:,.0f} tokens/s", highlight=False,
+        )
+        for label, key in (("best validation", "best_validation"), ("test", "test")):
+            if summary.get(key):
+                self.console.print(f"  {label}: {_scalars(summary[key])}", highlight=False)
+
+    def _print(self, text: str) -> None:
+        (self.progress.console if self.progress is not None else self.console).print(text, highlight=False)
+
+    def _close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+        self.progress, self.bar = None, None
+
+
+def compare_table(records: list[RunRecord]) -> Table:
+    """Runs side by side: cell, validation metric, loss, wall time, parameters, throughput."""
+    metrics = sorted({record.metric_name for record in records})
+    table = Table(title="compare", title_justify="left")
+    for column in ("cell", "status", f"validation {'/'.join(metrics)}", "loss", "wall time",
+                   "parameters", "tokens/s", "run"):
+        table.add_column(column, justify="left" if column in ("cell", "status", "run") else "right")
+    for record in records:
+        table.add_row(
+            record.cell, record.status, _number(record.metric), _number(record.loss),
+            _duration(record.wall_time), f"{record.parameters:,}" if record.parameters else "-",
+            f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-", record.run_id,
+        )
+    return table
+
+
+def _scalars(metrics: dict[str, Any]) -> str:
+    return "  ".join(f"{key} {value:.4f}" for key, value in metrics.items()
+                     if isinstance(value, float) and not isinstance(value, bool))
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.4f}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

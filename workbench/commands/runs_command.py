@@ -1,0 +1,65 @@
+"""`workbench runs`: the runs on disk, and `workbench runs compare RUN...` side by side."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from workbench.commands.run_report import compare_table
+from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("runs", help="list runs on disk, or compare some of them")
+    parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=show_runs)
+    commands = parser.add_subparsers(dest="runs_command", metavar="COMMAND")
+    compare = commands.add_parser("compare", help="compare runs in one table")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help="run directory or run id")
+    compare.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
+    compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    compare.set_defaults(handler=compare_runs)
+
+
+def show_runs(args: argparse.Namespace) -> int:
+    records = list_runs(args.runs_dir)
+    if args.json:
+        print(json.dumps([_record_json(record) for record in records], indent=2))
+        return 0
+    console = Console()
+    if not records:
+        where = args.runs_dir or "the runs directory"
+        console.print(f"No runs in {where} yet: start one with `workbench run`.")
+        return 0
+    table = Table(title="runs", title_justify="left")
+    for column in ("id", "dataset", "cell", "task", "status", "steps", "metric", "wall time"):
+        table.add_column(column, justify="right" if column in ("steps", "metric", "wall time") else "left")
+    for record in records:
+        metric = f"{record.metric_name} {record.metric:.4f}" if record.metric is not None else "-"
+        wall = f"{record.wall_time:.1f} s" if record.wall_time is not None else "-"
+        table.add_row(record.run_id, record.dataset, record.cell, record.task, record.status,
+                      str(record.steps), metric, wall)
+    console.print(table)
+    return 0
+
+
+def compare_runs(args: argparse.Namespace) -> int:
+    records = [read_run(find_run_dir(name, args.runs_dir)) for name in args.runs]
+    if args.json:
+        print(json.dumps([_record_json(record) for record in records], indent=2))
+    else:
+        Console().print(compare_table(records))
+    return 0
+
+
+def _record_json(record: RunRecord) -> dict[str, object]:
+    return {"id": record.run_id, "dir": str(record.run_dir), "dataset": record.dataset, "cell": record.cell,
+            "task": record.task, "status": record.status, "steps": record.steps,
+            "metric_name": record.metric_name, "metric": record.metric, "loss": record.loss,
+            "wall_time": record.wall_time, "parameters": record.parameters,
+            "tokens_per_second": record.tokens_per_second}

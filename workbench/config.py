@@ -1,0 +1,317 @@
+"""What a run is made of: the chosen plugins, their raw options and the training parameters.
+
+A `RunConfig` holds names and raw values exactly as a person gave them (TOML file, `--set`, CLI
+flags or the app's forms). `resolve` checks every value against the declarations and fills in
+defaults, before any data is loaded, so a typo costs a second and not an epoch.
+
+TOML layout (a key cannot be both a string and a table, so a table names its plugin with `name`):
+
+    dataset = "names"            # or [dataset] with name = "names" and options
+    cells = ["gru", "lstm"]      # or cell = "gru"
+    task = "classify"
+    [train]
+    steps = 200
+    [cell]                       # options for every cell
+    hidden_size = 64
+    [gru]                        # options for one chosen plugin, by its name
+    layers = 1
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from workbench.errors import ConfigError
+from workbench.params import Param
+from workbench.registry import KINDS, PluginInfo, Registry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised only on Python 3.10
+    import tomli as tomllib
+
+TRAIN_PARAMS: tuple[Param, ...] = (
+    Param("seed", int, 0, "seed for weights, data order, dropout and samples", min=0),
+    Param("device", str, "auto", "where to train: auto picks cuda when available",
+          choices=("auto", "cpu", "cuda")),
+    Param("optimizer", str, "adamw", "optimisation algorithm", choices=("adamw", "sgd")),
+    Param("learning_rate", float, 0.002, "peak learning rate", min=0.0),
+    Param("weight_decay", float, 0.01, "decoupled weight decay (adamw) or L2 penalty (sgd)", min=0.0),
+    Param("momentum", float, 0.9, "momentum of sgd (ignored by adamw)", min=0.0, max=1.0),
+    Param("schedule", str, "constant", "learning-rate curve after warm-up",
+          choices=("constant", "cosine", "linear")),
+    Param("warmup_steps", int, 0, "steps of linear warm-up from zero", min=0),
+    Param("grad_clip", float, 1.0, "clip the gradient norm to this value; 0 = off", min=0.0),
+    Param("batch_size", int, 32, "examples (or windows) per step", min=1),
+    Param("epochs", int, 0, "passes over the training split; 0 = no limit", min=0),
+    Param("steps", int, 0, "optimiser steps; 0 = no limit", min=0),
+    Param("time_budget", float, 0.0, "seconds of training; 0 = no limit", min=0.0),
+    Param("eval_every", int, 0, "validate every N steps; 0 = at each epoch end", min=0),
+    Param("sample_every", int, 0, "showcase every N steps; 0 = at each evaluation", min=0),
+    Param("patience", int, 0, "evaluations without improvement before stopping early; 0 = off", min=0),
+)
+TRAIN_OWNER = "train"
+_PATH_KEYS = ("runs_dir", "corpora")
+_TOP_KEYS = ("dataset", "cell", "cells", "task", *_PATH_KEYS)
+
+
+@dataclass
+class RunConfig:
+    """The plugins a run uses and every raw option, before validation.
+
+    `cells` lists several cells for a compare (each run on the same data, seed and budget);
+    `plugin_options` holds options addressed to one chosen plugin by name (e.g. `gru.layers`),
+    which win over the kind-wide tables.
+    """
+
+    dataset: str
+    cell: str
+    task: str
+    dataset_options: dict[str, Any] = field(default_factory=dict)
+    cell_options: dict[str, Any] = field(default_factory=dict)
+    task_options: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
+    plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cells: list[str] = field(default_factory=list)
+    runs_dir: Path | None = None
+    corpora: Path | None = None
+
+    def __post_init__(self) -> None:
+        if not self.cells:
+            self.cells = [self.cell]
+
+    # Reading and writing
+    @classmethod
+    def from_toml(cls, path: Path | str) -> RunConfig:
+        """Read a config file; a syntax or layout problem is a ConfigError naming the file (and line)."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise ConfigError(f"Cannot read config file {path}: {error.strerror}. Check the path.") from None
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{path} is not valid TOML: {error}. Fix that line and try again.") from None
+        return cls.from_dict(data, source=str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
+        """Build from the TOML layout (also the JSON a checkpoint stores)."""
+        tables = {key: value for key, value in data.items() if isinstance(value, dict)}
+        scalars = {key: value for key, value in data.items() if not isinstance(value, dict)}
+        unknown = sorted(set(scalars) - set(_TOP_KEYS))
+        if unknown:
+            raise ConfigError(
+                f"{source}: unknown top-level key {unknown[0]!r}; the keys are {', '.join(_TOP_KEYS)} "
+                "and tables [train], [dataset], [cell], [task] or one named after a chosen plugin."
+            )
+        names: dict[str, str] = {}
+        options: dict[str, dict[str, Any]] = {}
+        for kind in KINDS:
+            table = dict(tables.pop(kind, {}))
+            name = table.pop("name", None) or scalars.get(kind)
+            if kind == "cell" and not name and scalars.get("cells"):
+                name = scalars["cells"][0]
+            if not isinstance(name, str) or not name:
+                raise ConfigError(
+                    f"{source}: no {kind} chosen; add `{kind} = \"<name>\"` at the top "
+                    f"(or `name = \"<name>\"` in the [{kind}] table)."
+                )
+            names[kind] = name
+            options[kind] = table
+        cells = scalars.get("cells") or [names["cell"]]
+        if not isinstance(cells, list) or not all(isinstance(c, str) and c for c in cells):
+            raise ConfigError(f"{source}: `cells` must be a list of cell names, like [\"gru\", \"lstm\"].")
+        train = tables.pop(TRAIN_OWNER, {})
+        return cls(
+            dataset=names["dataset"],
+            cell=names["cell"],
+            task=names["task"],
+            dataset_options=options["dataset"],
+            cell_options=options["cell"],
+            task_options=options["task"],
+            train=dict(train),
+            plugin_options={name: dict(table) for name, table in tables.items()},
+            cells=list(cells),
+            runs_dir=_optional_path(scalars.get("runs_dir")),
+            corpora=_optional_path(scalars.get("corpora")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML layout as a dict (JSON-ready): names at the top, options in tables named after
+        their plugin. Paths are left out: they belong to a machine, not to the experiment."""
+        data: dict[str, Any] = {"dataset": self.dataset, "task": self.task}
+        if len(self.cells) > 1:
+            data["cells"] = list(self.cells)
+        else:
+            data["cell"] = self.cell
+        data[TRAIN_OWNER] = dict(self.train)
+        compare = len(self.cells) > 1
+        if compare and self.cell_options:
+            data["cell"] = dict(self.cell_options)  # options every compared cell shares
+        tables = [("dataset", self.dataset), *(("cell", name) for name in self.cells), ("task", self.task)]
+        for kind, name in tables:
+            own_only = compare and kind == "cell"
+            table = self.plugin_options.get(name, {}) if own_only else self._options(kind, name)
+            if table:
+                data[name] = dict(table)
+        return data
+
+    def to_toml(self) -> str:
+        """The config as TOML text that `from_toml` reads back to an equal config."""
+        return dumps_toml(self.to_dict())
+
+    # Changing
+    def apply_overrides(self, overrides: Iterable[str]) -> RunConfig:
+        """A copy with `section.key=value` strings applied (section: train, a kind or a plugin name)."""
+        result = replace(
+            self,
+            dataset_options=dict(self.dataset_options),
+            cell_options=dict(self.cell_options),
+            task_options=dict(self.task_options),
+            train=dict(self.train),
+            plugin_options={name: dict(table) for name, table in self.plugin_options.items()},
+        )
+        for override in overrides:
+            section, key, value = _split_override(override)
+            result._table(section, override)[key] = value
+        return result
+
+    def _table(self, section: str, override: str) -> dict[str, Any]:
+        by_kind = {"train": self.train, "dataset": self.dataset_options, "cell": self.cell_options,
+                   "task": self.task_options}
+        if section in by_kind:
+            return by_kind[section]
+        chosen = {self.dataset, self.task, *self.cells}
+        if section in chosen:
+            return self.plugin_options.setdefault(section, {})
+        valid = ", ".join([*by_kind, *sorted(chosen)])
+        raise ConfigError(
+            f"--set {override!r}: unknown section {section!r}; use one of {valid} "
+            "(a plugin's name only when that plugin is chosen)."
+        )
+
+    def per_cell(self) -> list[RunConfig]:
+        """One single-cell config per cell of a compare (just itself when there is one cell)."""
+        return [replace(self, cell=name, cells=[name]) for name in self.cells]
+
+    # Validation
+    def resolve(self, registry: Registry) -> ResolvedConfig:
+        """Validate every option of the first cell's run, with task defaults under the person's values."""
+        dataset = registry.get("dataset", self.dataset)
+        cell = registry.get("cell", self.cell)
+        task = registry.get("task", self.task)
+        task_options = task.cls.resolve_options(self._options("task", task.name))
+        declared_cell = {param.name for param in cell.cls.params}
+        cell_defaults = {k: v for k, v in task.cls.cell_defaults.items() if k in declared_cell}
+        cell_options = cell.cls.resolve_options({**cell_defaults, **self._options("cell", cell.name)})
+        dataset_options = dataset.cls.resolve_options(self._options("dataset", dataset.name))
+        if task.cls.form not in dataset.cls.forms:
+            serves = ", ".join(dataset.cls.forms) or "nothing"
+            raise ConfigError(
+                f"task {task.name!r} needs {task.cls.form} data but dataset {dataset.name!r} serves "
+                f"{serves}; choose another dataset or task."
+            )
+        train = resolve_train({**task.cls.train_defaults, **self.train})
+        return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train)
+
+    def _options(self, kind: str, name: str) -> dict[str, Any]:
+        kind_wide = {"dataset": self.dataset_options, "cell": self.cell_options,
+                     "task": self.task_options}[kind]
+        return {**kind_wide, **self.plugin_options.get(name, {})}
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """A validated single-cell config: the plugin classes and complete, checked options."""
+
+    source: RunConfig
+    dataset: PluginInfo
+    cell: PluginInfo
+    task: PluginInfo
+    dataset_options: dict[str, Any]
+    cell_options: dict[str, Any]
+    task_options: dict[str, Any]
+    train: dict[str, Any]
+
+    def as_config(self) -> RunConfig:
+        """The same run with every value spelled out: what a run directory records."""
+        return replace(
+            self.source,
+            cells=[self.cell.name],
+            dataset_options=dict(self.dataset_options),
+            cell_options=dict(self.cell_options),
+            task_options=dict(self.task_options),
+            train=dict(self.train),
+            plugin_options={},
+        )
+
+
+def resolve_train(values: dict[str, Any]) -> dict[str, Any]:
+    """Checked training parameters; at least one of epochs, steps and time_budget must bound the run."""
+    declared = {param.name: param for param in TRAIN_PARAMS}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        raise ConfigError(
+            f"train has no parameter {unknown[0]!r}: its parameters are {', '.join(sorted(declared))}."
+        )
+    train = {name: param.default for name, param in declared.items()}
+    for name, raw in values.items():
+        train[name] = declared[name].parse(raw, TRAIN_OWNER)
+    if not (train["epochs"] or train["steps"] or train["time_budget"]):
+        raise ConfigError(
+            "The run has no end: set train.epochs, train.steps or train.time_budget (seconds) "
+            "to a positive value, e.g. --steps 500."
+        )
+    return train
+
+
+def _split_override(override: str) -> tuple[str, str, str]:
+    target, equals, value = override.partition("=")
+    section, dot, key = target.strip().partition(".")
+    if not equals or not dot or not section or not key:
+        raise ConfigError(
+            f"--set {override!r} is not of the form section.key=value (e.g. cell.hidden_size=128 "
+            "or train.steps=100)."
+        )
+    return section, key.strip(), value.strip()
+
+
+def _optional_path(value: Any) -> Path | None:
+    return Path(value).expanduser() if value else None
+
+
+# A small TOML writer: top-level scalars and lists of strings, then flat tables of scalars.
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def dumps_toml(data: dict[str, Any]) -> str:
+    lines = [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    for name, table in data.items():
+        if isinstance(table, dict):
+            lines.append(f"\n[{_key(name)}]")
+            lines.extend(f"{_key(k)} = {_value(v)}" for k, v in table.items())
+    return "\n".join(lines) + "\n"
+
+
+def _key(key: str) -> str:
+    return key if _BARE_KEY.fullmatch(key) else _value(key)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    if isinstance(value, Path):
+        return _value(str(value))
+    raise ConfigError(f"cannot write {value!r} to TOML: only strings, numbers, booleans and lists.")

@@ -1,0 +1,153 @@
+"""Runs on disk: one directory per run, the files in it, and reading them back for lists and compares.
+
+    runs/<id>/config.toml              the resolved config
+    runs/<id>/metrics.jsonl            one JSON object per event, appended as it happens
+    runs/<id>/samples.txt              every showcase, with its step
+    runs/<id>/checkpoint.safetensors   the latest state, to resume from
+    runs/<id>/best.safetensors         weights at the best validation metric, for predict/sample
+    runs/<id>/summary.json             status and final numbers (rewritten atomically)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from workbench.checkpoint import atomic_write_json
+from workbench.errors import CheckpointError
+from workbench.events import Event
+
+RUNS_DIR_ENV = "WORKBENCH_RUNS_DIR"
+CONFIG_FILE = "config.toml"
+METRICS_FILE = "metrics.jsonl"
+SAMPLES_FILE = "samples.txt"
+CHECKPOINT_FILE = "checkpoint.safetensors"
+BEST_FILE = "best.safetensors"
+SUMMARY_FILE = "summary.json"
+
+
+def default_runs_dir() -> Path:
+    """`$WORKBENCH_RUNS_DIR`, else `runs/` in the current directory."""
+    return Path(os.environ.get(RUNS_DIR_ENV) or "runs")
+
+
+def create_run_dir(runs_dir: Path, dataset: str, cell: str, task: str) -> Path:
+    """A new, empty directory named `<time>-<dataset>-<cell>-<task>`, suffixed if the name is taken."""
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"{time.strftime('%Y%m%d-%H%M%S')}-{dataset}-{cell}-{task}"
+    for attempt in range(1000):
+        candidate = runs_dir / (stem if attempt == 0 else f"{stem}-{attempt + 1}")
+        try:
+            candidate.mkdir()
+        except FileExistsError:
+            continue
+        return candidate
+    raise CheckpointError(f"Could not create a new run directory in {runs_dir}: too many runs named {stem}.")
+
+
+class MetricsLog:
+    """Append-only JSON lines, flushed per event so a reader (or a crash) sees every event so far."""
+
+    def __init__(self, path: Path):
+        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+
+    def write(self, event: Event) -> None:
+        self._file.write(json.dumps(event.to_json()) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def append_samples(path: Path, step: int, texts: list[str]) -> None:
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(f"--- step {step}\n")
+        file.writelines(text + "\n" for text in texts)
+
+
+def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
+    atomic_write_json(run_dir / SUMMARY_FILE, summary)
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """What lists and compare tables show about one run directory."""
+
+    run_id: str
+    run_dir: Path
+    dataset: str
+    cell: str
+    task: str
+    status: str
+    steps: int
+    metric_name: str
+    metric: float | None
+    loss: float | None
+    wall_time: float | None
+    parameters: int | None
+    tokens_per_second: float | None
+    summary: dict[str, Any]
+
+
+def read_run(run_dir: Path) -> RunRecord:
+    """The record of a run directory, or a CheckpointError if it is not one."""
+    run_dir = Path(run_dir)
+    path = run_dir / SUMMARY_FILE
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CheckpointError(f"{run_dir} is not a run directory: it has no {SUMMARY_FILE}.") from None
+    except (OSError, ValueError) as error:
+        raise CheckpointError(f"{path} cannot be read ({error}); the run directory may be damaged.") from None
+    metric_name = summary.get("metric", "loss")
+    shown = summary.get("best_validation") or summary.get("final_validation") or {}
+    final = summary.get("final_validation") or shown
+    return RunRecord(
+        run_id=summary.get("run_id", run_dir.name),
+        run_dir=run_dir,
+        dataset=summary.get("dataset", "?"),
+        cell=summary.get("cell", "?"),
+        task=summary.get("task", "?"),
+        status=summary.get("status", "?"),
+        steps=int(summary.get("steps", 0)),
+        metric_name=metric_name,
+        metric=shown.get(metric_name),
+        loss=final.get("loss"),
+        wall_time=summary.get("wall_time"),
+        parameters=summary.get("parameters"),
+        tokens_per_second=summary.get("tokens_per_second"),
+        summary=summary,
+    )
+
+
+def list_runs(runs_dir: Path | None = None) -> list[RunRecord]:
+    """Every run under `runs_dir`, newest first; directories that are not runs are skipped."""
+    runs_dir = Path(runs_dir) if runs_dir is not None else default_runs_dir()
+    if not runs_dir.is_dir():
+        return []
+    records = []
+    for child in sorted(runs_dir.iterdir(), reverse=True):
+        if (child / SUMMARY_FILE).is_file():
+            try:
+                records.append(read_run(child))
+            except CheckpointError:
+                continue
+    return records
+
+
+def find_run_dir(name: str | Path, runs_dir: Path | None = None) -> Path:
+    """A run given as a path or as an id under the runs directory."""
+    path = Path(name)
+    if (path / SUMMARY_FILE).is_file() or (path / CHECKPOINT_FILE).is_file():
+        return path
+    under = (Path(runs_dir) if runs_dir is not None else default_runs_dir()) / str(name)
+    if (under / SUMMARY_FILE).is_file() or (under / CHECKPOINT_FILE).is_file():
+        return under
+    raise CheckpointError(
+        f"No run {str(name)!r}: give a run directory or an id listed by `workbench runs` "
+        "(use --runs-dir if the runs live elsewhere)."
+    )

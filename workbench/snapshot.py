@@ -1,0 +1,116 @@
+"""Everything a run needs to continue exactly where it stopped, to and from a checkpoint file.
+
+The checkpoint holds the model, the optimiser's tensors, every random state (global torch, CUDA,
+data order at the start of the current epoch and now, samples) and, as JSON, the progress through
+the run, the optimiser's hyperparameters, the config and the task's metadata (vocabulary, classes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor, nn
+
+from workbench.checkpoint import (
+    load_checkpoint,
+    load_model_tensors,
+    model_tensors,
+    optimizer_state,
+    restore_optimizer,
+    save_checkpoint,
+)
+from workbench.errors import CheckpointError
+from workbench.events import CheckpointSaved
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE
+
+FORMAT = 1
+
+
+@dataclass
+class Progress:
+    """How far a run got: what the loop needs to pick up at the same batch with the same state."""
+
+    step: int = 0
+    epoch: int = 0
+    position: int = 0  # batches of the current epoch already trained on
+    elapsed: float = 0.0
+    tokens: int = 0
+    best_metric: float | None = None
+    best_step: int | None = None
+    best_validation: dict[str, Any] = field(default_factory=dict)
+    last_validation: dict[str, Any] = field(default_factory=dict)
+    last_eval_step: int | None = None
+    stale_evaluations: int = 0
+    epoch_rng: Tensor | None = None  # data-order generator state when the current epoch began
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "epoch_rng"}
+
+
+def save_snapshot(
+    run_dir: Path,
+    run_id: str,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data_rng: torch.Generator,
+    sample_rng: torch.Generator,
+    progress: Progress,
+    metadata: dict[str, Any],
+) -> CheckpointSaved:
+    """Write checkpoint.safetensors atomically and return the event announcing it."""
+    optimizer_tensors, optimizer_document = optimizer_state(optimizer)
+    tensors = {**model_tensors(model), **optimizer_tensors, **_rng_tensors(data_rng, sample_rng)}
+    if progress.epoch_rng is not None:
+        tensors["rng.data_epoch"] = progress.epoch_rng
+    document = {**metadata, "format": FORMAT, "progress": progress.to_json(),
+                "optimizer": optimizer_document}
+    path = run_dir / CHECKPOINT_FILE
+    save_checkpoint(path, tensors, document)
+    return CheckpointSaved(run_id, progress.step, str(path))
+
+
+def save_best(run_dir: Path, model: nn.Module, metadata: dict[str, Any]) -> None:
+    save_checkpoint(run_dir / BEST_FILE, model_tensors(model), {**metadata, "format": FORMAT})
+
+
+def restore_snapshot(
+    path: Path,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data_rng: torch.Generator,
+    sample_rng: torch.Generator,
+    task_metadata: dict[str, Any],
+) -> Progress:
+    """Load a checkpoint into the freshly built objects; the task must have read the same data."""
+    tensors, document = load_checkpoint(path)
+    if document.get("task") != json.loads(json.dumps(task_metadata)):
+        raise CheckpointError(
+            f"Cannot resume from {path}: the task's vocabulary or classes differ from the saved ones, "
+            "so the corpus or the dataset options changed. Resume with the original corpus."
+        )
+    load_model_tensors(model, tensors, path)
+    restore_optimizer(optimizer, tensors, document["optimizer"])
+    torch.set_rng_state(tensors["rng.torch"])
+    devices = torch.cuda.device_count()
+    cuda_states = [tensors[f"rng.cuda.{i}"] for i in range(devices) if f"rng.cuda.{i}" in tensors]
+    if cuda_states and len(cuda_states) == devices:
+        torch.cuda.set_rng_state_all(cuda_states)
+    data_rng.set_state(tensors["rng.data"])
+    sample_rng.set_state(tensors["rng.sample"])
+    known = {f.name for f in fields(Progress)}
+    progress = Progress(**{k: v for k, v in document["progress"].items() if k in known})
+    progress.epoch_rng = tensors.get("rng.data_epoch")
+    return progress
+
+
+def _rng_tensors(data_rng: torch.Generator, sample_rng: torch.Generator) -> dict[str, Tensor]:
+    tensors = {"rng.torch": torch.get_rng_state(), "rng.data": data_rng.get_state(),
+               "rng.sample": sample_rng.get_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        for index, state in enumerate(torch.cuda.get_rng_state_all()):
+            tensors[f"rng.cuda.{index}"] = state
+    return tensors

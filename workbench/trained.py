@@ -1,0 +1,75 @@
+"""A trained model back from a run directory, ready to classify or to write, without the training data.
+
+The checkpoint's metadata carries the config and the task's vocabulary and classes, so the model is
+rebuilt from its plugins and given its weights; nothing else is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from workbench.checkpoint import load_checkpoint, load_model_tensors
+from workbench.config import RunConfig
+from workbench.errors import CheckpointError
+from workbench.registry import Registry, default_registry
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE
+from workbench.tasks import Task
+
+CHECKPOINTS = {"best": BEST_FILE, "last": CHECKPOINT_FILE}
+
+
+@dataclass
+class Trained:
+    """A run's config, its task (restored from metadata) and its model with weights loaded."""
+
+    run_dir: Path
+    config: RunConfig
+    task: Task
+    model: nn.Module
+    metadata: dict[str, Any]
+
+    def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
+        """The `top` likeliest labels of `text` with their probabilities (classifying tasks)."""
+        return self.task.predict(self.model, text, top)
+
+    def sample(
+        self, prompt: str, length: int, temperature: float = 0.8, top_k: int = 0, seed: int | None = None
+    ) -> Iterator[str]:
+        """Continue `prompt` one character at a time (generating tasks)."""
+        generator = torch.Generator()
+        if seed is None:
+            generator.seed()
+        else:
+            generator.manual_seed(seed)
+        return self.task.sample(self.model, prompt, length, temperature, top_k, generator)
+
+
+def load_trained(
+    run_dir: Path | str, device: str = "cpu", which: str = "best", registry: Registry | None = None
+) -> Trained:
+    """Rebuild a run's model from `best` (weights at the best validation metric) or `last` (latest)."""
+    run_dir = Path(run_dir)
+    if which not in CHECKPOINTS:
+        raise CheckpointError(f"which = {which!r} is not a checkpoint: choose 'best' or 'last'.")
+    path = run_dir / CHECKPOINTS[which]
+    if not path.is_file():
+        raise CheckpointError(
+            f"{run_dir} has no {path.name}: the run saved no weights yet (they are saved at each "
+            "evaluation). Train longer or pick another run."
+        )
+    tensors, metadata = load_checkpoint(path)
+    registry = registry or default_registry()
+    config = RunConfig.from_dict(metadata["config"], source=str(path))
+    task_cls = registry.get("task", config.task).cls
+    cell_cls = registry.get("cell", config.cell).cls
+    task = task_cls.restore(task_cls.resolve_options(config.task_options), metadata["task"])
+    model = task.build_model(cell_cls(config.cell_options))
+    load_model_tensors(model, tensors, path)
+    model.to(device).eval()
+    return Trained(run_dir, config, task, model, metadata)
