@@ -16,6 +16,7 @@ from workbench.cells import Cell, Recurrent, State
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
 from workbench.registry import load_registry
+from workbench.testing import assert_task_conforms
 from workbench.vocabulary import BOS, EOS, PAD
 
 
@@ -124,10 +125,12 @@ def seeded(seed: int) -> torch.Generator:
 # classify
 
 
-def test_builtin_tasks_register_through_entry_points():
+def test_builtin_tasks_register_through_entry_points_and_conform():
     registry = load_registry()
     assert registry.get("task", "classify").cls is Classify
     assert registry.get("task", "generate").cls is Generate
+    assert_task_conforms(Classify)
+    assert_task_conforms(Generate)
 
 
 def test_classify_batches_are_padded_with_true_lengths_and_cover_the_split():
@@ -308,3 +311,35 @@ def test_conditioned_generation_samples_and_restores_identically():
     ours = "".join(task.sample(model, "<Russian>Iv", 20, 0.8, 0, seeded(5)))
     theirs = "".join(restored.sample(twin, "<Russian>Iv", 20, 0.8, 0, seeded(5)))
     assert ours == theirs and "<" not in ours
+
+
+# with the real dataset and cell plugins, on the tiny corpora
+
+
+def real(kind: str, name: str, **options):
+    return load_registry().get(kind, name).cls(options)
+
+
+SMALL_CELL = {"hidden_size": 16, "layers": 1}
+
+
+def test_names_classification_end_to_end_with_a_real_cell(tiny_corpora):
+    task = prepared(Classify, real("dataset", "names"), embedding_size=8)
+    model = task.build_model(real("cell", "gru", bidirectional=True, **SMALL_CELL))
+    losses = train(task, model, steps=12)
+    assert all(math.isfinite(loss) for loss in losses)
+    result = task.evaluate(model, "validation", 16)
+    assert result["classes"] == ["English", "Italian", "Russian"] and 0.0 <= result["accuracy"] <= 1.0
+    assert [label for label, _ in task.predict(model, "Kuznetsova", 3)][0] in result["classes"]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru-custom"])
+def test_divina_generation_end_to_end_with_real_cells(tiny_corpora, cell):
+    task = prepared(Generate, real("dataset", "divina"), seq_len=32, embedding_size=8, prompt="Nel mezzo")
+    torch.manual_seed(0)
+    model = task.build_model(real("cell", cell, **SMALL_CELL))
+    before = task.evaluate(model, "validation", 16)["loss"]
+    train(task, model, steps=8, batch_size=16)
+    assert task.evaluate(model, "validation", 16)["loss"] < before
+    (line,) = task.showcase(model, seeded(0))
+    assert line.startswith("Nel mezzo") and len(line) <= len("Nel mezzo") + 300

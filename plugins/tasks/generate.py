@@ -207,13 +207,15 @@ class Generate(Task):
     ) -> Iterator[str]:
         """Characters that continue `prompt` (not repeating it), up to `length`, ending at <eos>.
 
-        The state is warmed on the whole prompt first. A prompt that does not open with a condition
-        token such as `<Russian>` starts from <bos>, as every training document did.
+        The state is warmed on the whole prompt first. A prompt that does not open with <bos> or a
+        condition token such as `<Russian>` gets <bos> in front when the training documents all
+        began with it; with conditioned documents it starts from a fresh state instead, as every
+        window cut from the middle of a long document did (a bare <bos> was never seen there).
         """
         check_sampling(temperature, top_k)
         vocabulary = self._vocabulary()
         ids = vocabulary.encode(prompt)
-        if not ids or not vocabulary.opens_document(ids[0]):
+        if not ids or not (vocabulary.opens_document(ids[0]) or vocabulary.conditions):
             ids = [BOS, *ids]
         banned = torch.zeros(len(vocabulary))
         banned[: vocabulary.first_character] = float("-inf")
