@@ -6,8 +6,8 @@ order (i, f, g, o) for the LSTM and (r, z, n) for the GRU. So a custom cell can 
 of its native twin and be checked against it (workbench.recurrent.load_native_weights).
 
 The workbench runs the time loop (workbench.recurrent.StepRecurrent); `project_input` computes
-W_ih x + b_ih for every step in one matrix product, and `forward` adds the part that depends on
-the previous state.
+the state-independent part (W_ih x + b_ih, and b_hh where it can) for every step in one matrix
+product, and `forward` adds the part that depends on the previous state.
 """
 
 from __future__ import annotations
@@ -40,12 +40,15 @@ class StackedGatesCell(StepCell):
             nn.init.uniform_(parameter, -bound, bound)
 
     def project_input(self, inputs: Tensor) -> Tensor:
-        """W_ih x + b_ih for every time step at once: (time, batch, input) -> (time, batch, gates*H)."""
-        return F.linear(inputs, self.weight_ih, self.bias_ih)
+        """W_ih x + b_ih + b_hh for every time step at once: (time, batch, in) -> (time, batch, gates*H).
 
-    def project_state(self, h: Tensor) -> Tensor:
-        """W_hh h + b_hh for one step, in one fused multiply-add: (batch, H) -> (batch, gates*H)."""
-        return torch.addmm(self.bias_hh, h, self.weight_hh.t())
+        b_hh does not depend on the state either, so adding it here saves an addition per step.
+        """
+        return F.linear(inputs, self.weight_ih, self.bias_ih + self.bias_hh)
+
+    def add_state(self, x_t: Tensor, h: Tensor) -> Tensor:
+        """x_t + W_hh h as one fused multiply-add: (batch, gates*H), (batch, H) -> (batch, gates*H)."""
+        return torch.addmm(x_t, h, self.weight_hh.t())
 
 
 class RNNCell(StackedGatesCell):
@@ -58,8 +61,8 @@ class RNNCell(StackedGatesCell):
         self.activation = torch.tanh if nonlinearity == "tanh" else torch.relu
 
     def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
-        (h,) = state
-        h = self.activation(x_t + self.project_state(h))
+        (h,) = state  # x_t already holds W_ih x_t + b_ih + b_hh (project_input)
+        h = self.activation(self.add_state(x_t, h))
         return h, (h,)
 
 
@@ -73,8 +76,8 @@ class LSTMCell(StackedGatesCell):
         return (self.hidden_size, self.hidden_size)
 
     def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
-        h, c = state
-        i, f, g, o = (x_t + self.project_state(h)).chunk(4, dim=1)
+        h, c = state  # x_t already holds W_ih x_t + b_ih + b_hh (project_input)
+        i, f, g, o = self.add_state(x_t, h).chunk(4, dim=1)
         i = torch.sigmoid(i)  # input gate: how much of the candidate g enters c
         f = torch.sigmoid(f)  # forget gate: how much of c is kept
         g = torch.tanh(g)  # candidate values
@@ -89,10 +92,14 @@ class GRUCell(StackedGatesCell):
 
     gates = 3
 
+    def project_input(self, inputs: Tensor) -> Tensor:
+        """W_ih x + b_ih only: b_hn sits inside r ⊙ (W_hn h + b_hn), so b_hh stays in the step."""
+        return F.linear(inputs, self.weight_ih, self.bias_ih)
+
     def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
-        (h,) = state
+        (h,) = state  # x_t holds W_ih x_t + b_ih (project_input)
         x_r, x_z, x_n = x_t.chunk(3, dim=1)
-        h_r, h_z, h_n = self.project_state(h).chunk(3, dim=1)
+        h_r, h_z, h_n = torch.addmm(self.bias_hh, h, self.weight_hh.t()).chunk(3, dim=1)  # W_hh h + b_hh
         r = torch.sigmoid(x_r + h_r)  # reset gate
         z = torch.sigmoid(x_z + h_z)  # update gate
         n = torch.tanh(x_n + r * h_n)  # candidate state
