@@ -1,0 +1,154 @@
+"""The live view: every run of the board on one loss chart, the current run's numbers, its samples,
+the log of every run and the comparison table, repainted from the app's timer."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, RichLog, TabbedContent, TabPane
+
+from workbench.app.chart import LineChart, Series
+from workbench.app.compare_table import CompareTable
+from workbench.app.metrics_panel import MetricsPanel
+from workbench.app.runner import RunQueue
+from workbench.app.tracking import Board, RunTrack
+
+SMOOTHING = 0.6
+
+
+class LiveScreen(Screen):
+    """Chart and numbers on top; samples, log and comparison in tabs below."""
+
+    BINDINGS = [
+        Binding("p", "pause", "Pause/resume"),
+        Binding("x", "stop", "Stop"),
+        Binding("k", "skip", "Skip to next run"),
+        Binding("n", "app.show('setup')", "New run"),
+        Binding("m", "smooth", "Smooth curves"),
+        Binding("c", "clear", "Clear finished runs"),
+        Binding("s", "tab('samples')", "Samples", show=False),
+        Binding("l", "tab('log')", "Log", show=False),
+        Binding("t", "tab('compare')", "Compare", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="live")
+        self.smoothing = 0.0
+        self._versions: dict[int, int] = {}
+        self._shown_samples: dict[int, int] = {}
+        self._shown_log: dict[int, int] = {}
+        self._board: Board | None = None
+        self._queue: RunQueue | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="live-top"):
+            yield LineChart("loss (nats) — training ━  validation ◆", id="loss-chart")
+            yield MetricsPanel(id="metrics")
+        with TabbedContent(id="live-tabs", initial="samples"):
+            with TabPane("Samples (s)", id="samples"):
+                yield RichLog(id="samples-log", wrap=True, markup=False, auto_scroll=True)
+            with TabPane("Log (l)", id="log"):
+                yield RichLog(id="event-log", wrap=True, markup=False, auto_scroll=True)
+            with TabPane("Compare (t)", id="compare"):
+                yield CompareTable(id="compare-table")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one(MetricsPanel).show(None)
+
+    def on_screen_resume(self) -> None:
+        self.show_board(self.app.board, self.app.queue, force=True)  # type: ignore[attr-defined]
+
+    def show_board(self, board: Board, queue: RunQueue, force: bool = False) -> None:
+        """Repaint what changed since the last call (cheap when nothing did)."""
+        self._board, self._queue = board, queue
+        versions = {id(track): track.version for track in board.tracks}
+        if versions == self._versions and not force:
+            return
+        self._versions = versions
+        self.query_one(LineChart).plot(self._series(board.tracks))
+        current = self._current(board, queue)
+        self.query_one(MetricsPanel).show(current, waiting=len(queue.pending))
+        self._append_new(board.tracks)
+        self.query_one(CompareTable).show(board.tracks)
+        self.sub_title = _describe(current)
+
+    def _series(self, tracks: list[RunTrack]) -> list[Series]:
+        series = []
+        for track in tracks:
+            series.append(Series(track.label, track.colour, track.train, smoothing=self.smoothing))
+            series.append(Series(f"{track.label} val", track.colour, track.validation, markers=True))
+        return series
+
+    @staticmethod
+    def _current(board: Board, queue: RunQueue) -> RunTrack | None:
+        if queue.active is not None:
+            return queue.active.track
+        started = [track for track in board.tracks if track.state not in ("queued", "cancelled")]
+        return started[-1] if started else (board.tracks[-1] if board.tracks else None)
+
+    def _append_new(self, tracks: list[RunTrack]) -> None:
+        samples = self.query_one("#samples-log", RichLog)
+        log = self.query_one("#event-log", RichLog)
+        for track in tracks:
+            shown = self._shown_samples.get(id(track), 0)
+            previous = track.samples[shown - 1][0] if shown else None
+            for step, text in track.samples[shown:]:
+                if step != previous:
+                    samples.write(Text(f"{track.label} · step {step}", style=f"bold {track.colour}"))
+                    previous = step
+                samples.write(Text("  " + text))
+            self._shown_samples[id(track)] = len(track.samples)
+            shown = self._shown_log.get(id(track), 0)
+            for line in track.log[shown:]:
+                style = "red" if " failed" in line else ""
+                log.write(Text(line, style=style))
+            self._shown_log[id(track)] = len(track.log)
+
+    # Actions
+    def action_pause(self) -> None:
+        done = self.app.queue.pause()  # type: ignore[attr-defined]
+        self.notify(f"Run {done}." if done else "No run is training.", severity="information"
+                    if done else "warning")
+
+    def action_stop(self) -> None:
+        queue: RunQueue = self.app.queue  # type: ignore[attr-defined]
+        if not queue.busy:
+            self.notify("No run is training.", severity="warning")
+            return
+        cancelled = queue.stop(everything=True)
+        extra = f"; {cancelled} queued run(s) cancelled" if cancelled else ""
+        self.notify(f"Stopping: a checkpoint is being written{extra}.")
+
+    def action_skip(self) -> None:
+        queue: RunQueue = self.app.queue  # type: ignore[attr-defined]
+        if queue.active is None:
+            self.notify("No run is training.", severity="warning")
+            return
+        queue.stop(everything=False)
+        self.notify("Stopping this run; the next one in the queue starts after it.")
+
+    def action_smooth(self) -> None:
+        self.smoothing = SMOOTHING if self.smoothing == 0 else 0.0
+        self.notify("Smoothing on." if self.smoothing else "Smoothing off.")
+        if self._board is not None and self._queue is not None:
+            self.show_board(self._board, self._queue, force=True)
+
+    def action_clear(self) -> None:
+        removed = self.app.board.remove_finished()  # type: ignore[attr-defined]
+        self.notify(f"Cleared {removed} finished run(s) from the chart and table.")
+        if self._board is not None and self._queue is not None:
+            self.show_board(self._board, self._queue, force=True)
+
+    def action_tab(self, name: str) -> None:
+        self.query_one(TabbedContent).active = name
+
+
+def _describe(track: RunTrack | None) -> str:
+    if track is None:
+        return "live"
+    return f"{track.label} · {track.state}"

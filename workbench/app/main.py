@@ -1,0 +1,196 @@
+"""The workbench app: wires the screens, the plugin registry and the run queue together.
+
+The first frame is drawn before torch is imported: the registry (which imports every plugin, and
+with them torch) loads on a worker thread after mount, and the screens show a loading state until
+it arrives. Training events reach the screens through `RunQueue.poll`, called by one UI timer a few
+times a second whatever the step rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import events, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from workbench.app.confirm_screen import ConfirmScreen
+from workbench.app.help_screen import HelpScreen
+from workbench.app.live_screen import LiveScreen
+from workbench.app.model_screen import ModelScreen
+from workbench.app.runner import RunQueue
+from workbench.app.runs_screen import RunsScreen
+from workbench.app.setup_screen import SetupScreen
+from workbench.app.tracking import Board
+
+if TYPE_CHECKING:
+    from workbench.config import RunConfig
+    from workbench.registry import Registry
+
+REFRESH_SECONDS = 0.2
+NARROW_COLUMNS = 100
+QUIT_WAIT_SECONDS = 10.0
+SCREENS = {"setup": "Set-up", "live": "Live", "runs": "Runs", "model": "Model"}
+
+
+class WorkbenchApp(App):
+    """Train, watch and compare recurrent networks."""
+
+    TITLE = "workbench"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [
+        Binding("f1", "help", "Help"),
+        Binding("f2", "show('setup')", "Set-up"),
+        Binding("f3", "show('live')", "Live"),
+        Binding("f4", "show('runs')", "Runs"),
+        Binding("f5", "show('model')", "Model"),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, runs_dir: Path | None = None, registry: Registry | None = None) -> None:
+        super().__init__()
+        self._runs_dir = runs_dir
+        self.registry = registry
+        self.board = Board()
+        self.queue = RunQueue(self.board, self._start_thread)
+
+    @property
+    def runs_dir(self) -> Path:
+        if self._runs_dir is None:
+            import os
+
+            self._runs_dir = Path(os.environ.get("WORKBENCH_RUNS_DIR") or "runs")
+        return self._runs_dir
+
+    @runs_dir.setter
+    def runs_dir(self, value: Path) -> None:
+        self._runs_dir = Path(value)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
+
+    def on_mount(self) -> None:
+        self.set_class(self.size.width < NARROW_COLUMNS, "-narrow")
+        self.install_screen(SetupScreen(), "setup")
+        self.install_screen(LiveScreen(), "live")
+        self.install_screen(RunsScreen(), "runs")
+        self.install_screen(ModelScreen(), "model")
+        self.push_screen("setup")
+        self.set_interval(REFRESH_SECONDS, self.refresh_runs)
+        if self.registry is None:
+            self.load_registry()
+        else:
+            self.call_after_refresh(self._registry_ready, self.registry)
+
+    @work(thread=True, exclusive=True, group="registry")
+    def load_registry(self) -> None:
+        """Import every plugin (and torch) off the UI thread."""
+        from workbench.registry import default_registry
+
+        registry = default_registry()
+        self.call_from_thread(self._registry_ready, registry)
+
+    async def _registry_ready(self, registry: Registry) -> None:
+        self.registry = registry
+        self.queue.registry = registry
+        for problem in registry.problems:
+            self.notify(f"Plugin {problem.source} was not loaded: {problem.reason}",
+                        title="Plugin problem", severity="warning", timeout=10)
+        await self.get_screen("setup").show_registry(registry)  # type: ignore[attr-defined]
+
+    def _start_thread(self, function) -> None:  # noqa: ANN001 - any zero-argument callable
+        self.run_worker(function, thread=True, group="runs")
+
+    # Runs
+    def start_runs(self, config: RunConfig, resume: Path | None = None) -> None:
+        """Queue one run per cell of `config` and show them on the live screen."""
+        tracks = self.queue.enqueue(config, resume)
+        names = ", ".join(track.label for track in tracks)
+        self.notify(f"Queued {names}." if len(tracks) > 1 else f"Starting {names}.")
+        self.refresh_runs()
+        self.action_show("live")
+
+    def refresh_runs(self) -> None:
+        """Timer: drain the training events and repaint the live view if it is showing."""
+        self.queue.poll()
+        live = self.get_screen("live")
+        if live.is_current:
+            live.show_board(self.board, self.queue)  # type: ignore[attr-defined]
+
+    def use_model(self, run_dir: Path) -> None:
+        """Open the model screen on `run_dir`."""
+        self.get_screen("model").use(run_dir)  # type: ignore[attr-defined]
+        self.action_show("model")
+
+    # Actions
+    def action_show(self, name: str) -> None:
+        if self.screen.id != name or isinstance(self.screen, (HelpScreen, ConfirmScreen)):
+            while isinstance(self.screen, (HelpScreen, ConfirmScreen)):
+                self.pop_screen()
+            if self.screen.id != name:
+                self.switch_screen(name)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.all_bindings()))
+
+    def all_bindings(self) -> list[tuple[str, str, str]]:
+        """(where, key, description) for every shown binding of the app and its screens."""
+        rows = [("everywhere", b.key, b.description) for b in self._bindings_of(self.BINDINGS)]
+        rows.append(("everywhere", "ctrl+p", "Command palette"))
+        for name, title in SCREENS.items():
+            screen = self.get_screen(name)
+            rows += [(title, b.key, b.description) for b in self._bindings_of(screen.BINDINGS)]
+        return rows
+
+    @staticmethod
+    def _bindings_of(bindings: Iterable[object]) -> list[Binding]:
+        return [b for b in bindings if isinstance(b, Binding) and b.description]
+
+    async def action_quit(self) -> None:
+        if not self.queue.busy:
+            self.exit(0)
+            return
+
+        def answered(stop: bool | None) -> None:
+            if stop:
+                self.notify("Stopping the run and writing its checkpoint…")
+                self._stop_and_exit()
+
+        await self.push_screen(
+            ConfirmScreen("A run is training. Stop it (its checkpoint is written) and quit?",
+                          yes="Stop and quit", no="Keep training"),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="quit")
+    def _stop_and_exit(self) -> None:
+        self.queue.stop(everything=True)
+        self.queue.wait(QUIT_WAIT_SECONDS)
+        self.call_from_thread(self._finish_exit)
+
+    def _finish_exit(self) -> None:
+        self.queue.poll()
+        self.exit(0)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Help", "Every key binding of every screen", self.action_help)
+        for name, title in SCREENS.items():
+            yield SystemCommand(f"Go to {title}", f"Show the {title} screen",
+                                lambda name=name: self.action_show(name))
+        for binding in self._bindings_of(screen.BINDINGS):
+            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})",
+                                lambda action=binding.action, screen=screen: self._run_on(screen, action))
+
+    def _run_on(self, screen: Screen, action: str) -> None:
+        self.call_later(screen.run_action, action)
+
+
+def run_app() -> int:
+    """Entry point of `workbench` with no arguments."""
+    result = WorkbenchApp().run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,75 @@
+"""The numbers of one run at a glance: progress, losses, task metrics, throughput and ETA.
+
+While a run trains it shows the latest values; once it has finished it shows the run's summary,
+so the final numbers on screen are exactly the ones written to summary.json.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from workbench.app.tracking import RunTrack, format_duration, format_number
+
+_BAR_WIDTH = 12
+
+
+class MetricsPanel(Static):
+    """Shows one RunTrack (or a hint when there is none)."""
+
+    def show(self, track: RunTrack | None, waiting: int = 0) -> None:
+        if track is None:
+            self.update(Text("No run yet.\nPress F2 to set one up.", style="dim"))
+            return
+        self.update(_render(track, waiting))
+
+
+def _render(track: RunTrack, waiting: int) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="dim", no_wrap=True, min_width=12)
+    table.add_column(no_wrap=True, overflow="ellipsis")
+    title = Text("● ", style=track.colour) + Text(track.label, style="bold")
+    table.add_row(title, Text(track.state, style=_state_style(track.state)))
+    table.add_row("task", f"{track.task} on {track.dataset}")
+    table.add_row("step", _progress(track))
+    table.add_row("epoch", str(track.epoch))
+    table.add_row("train loss", format_number(track.loss))
+    for name, value in _validation(track).items():
+        table.add_row(f"val {name}", format_number(value))
+    summary = track.summary or {}
+    table.add_row("tokens/s", format_number(summary.get("tokens_per_second", track.tokens_per_second)))
+    table.add_row("elapsed", format_duration(summary.get("wall_time", track.elapsed)))
+    if not track.finished:
+        table.add_row("ETA", format_duration(track.eta_seconds))
+    table.add_row("parameters", format_number(summary.get("parameters", track.parameters)))
+    if waiting:
+        table.add_row("queue", f"{waiting} waiting")
+    if track.error:
+        table.add_row(Text("error", style="red"), Text(track.error, style="red"))
+    return table
+
+
+def _validation(track: RunTrack) -> dict[str, Any]:
+    """The summary's final validation numbers once finished, else the latest evaluation."""
+    if track.summary is not None:
+        final = track.summary.get("final_validation") or track.summary.get("best_validation")
+        if isinstance(final, dict):
+            return {k: v for k, v in final.items() if isinstance(v, (int, float))}
+    return track.metrics
+
+
+def _progress(track: RunTrack) -> Text:
+    if not track.total_steps:
+        return Text(f"{track.step:,}")
+    done = min(1.0, track.step / track.total_steps)
+    filled = round(done * _BAR_WIDTH)
+    bar = Text("━" * filled, style=track.colour) + Text("━" * (_BAR_WIDTH - filled), style="grey30")
+    return Text(f"{track.step:,}/{track.total_steps:,} ") + bar
+
+
+def _state_style(state: str) -> str:
+    return {"running": "green", "paused": "yellow", "failed": "bold red", "completed": "bold green",
+            "stopped": "yellow", "early-stopped": "green"}.get(state, "dim")

@@ -1,0 +1,226 @@
+"""Use a trained model: classify a typed name, or generate text from a prompt as it streams.
+
+Any run can be used, from this session or from the runs directory. Loading, predicting and
+sampling run on worker threads; generated characters reach the screen in small batches.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Select, Static
+from textual.worker import get_current_worker
+
+from workbench.app.param_form import ParamField
+from workbench.errors import ConfigError, WorkbenchError
+from workbench.params import Param
+
+if TYPE_CHECKING:
+    from workbench.runs import RunRecord
+
+TOP = 5
+FLUSH_SECONDS = 0.05
+SAMPLING_PARAMS = (
+    Param("temperature", float, 0.8, "lower is safer, higher is wilder", min=0.01, max=5.0),
+    Param("length", int, 200, "characters to generate", min=1, max=10000),
+    Param("top_k", int, 0, "sample among the k likeliest characters; 0 = all", min=0),
+)
+
+
+class ModelScreen(Screen):
+    """Pick a run, load its best weights, then type."""
+
+    BINDINGS = [
+        Binding("ctrl+l", "load", "Load run", priority=True),
+        Binding("ctrl+g", "generate", "Generate", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="model")
+        self.trained: Any = None
+        self.loaded_dir: Path | None = None
+        self._wanted: Path | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="model-source"):
+            yield Select([], id="model-run", prompt="choose a run", allow_blank=True)
+            yield Button("Load", id="load-run", compact=True)
+        yield Static("No model loaded.", id="model-info")
+        with ContentSwitcher(id="model-panes", initial="model-empty"):
+            yield Static("Choose a run above and load it (ctrl+l): a classifier ranks the languages of "
+                         "a name you type; a generator continues a prompt.", id="model-empty")
+            with Vertical(id="classify-pane"):
+                yield Input(placeholder="type a name, e.g. Rossi", id="name-input")
+                yield Static("", id="predictions")
+            with Vertical(id="generate-pane"):
+                yield Input(placeholder="a prompt, e.g. nel mezzo del cammin", id="prompt")
+                with Horizontal(id="generate-options"):
+                    for param in SAMPLING_PARAMS:
+                        yield ParamField(param, "sample", id=f"option-{param.name}")
+                with VerticalScroll(id="generated-scroll"):
+                    yield Static("", id="generated")
+        yield Footer(compact=True)
+
+    def on_screen_resume(self) -> None:
+        self._list_choices()
+
+    @work(thread=True, exclusive=True, group="model-choices")
+    def _list_choices(self) -> None:
+        from workbench.runs import list_runs
+
+        records = list_runs(self.app.runs_dir)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show_choices, records)
+
+    def _show_choices(self, records: list[RunRecord]) -> None:
+        options: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for track in self.app.board.tracks:  # type: ignore[attr-defined]
+            if track.run_dir and track.run_dir not in seen:
+                options.append((f"this session: {track.label} · {Path(track.run_dir).name}", track.run_dir))
+                seen.add(track.run_dir)
+        for record in records:
+            if str(record.run_dir) not in seen:
+                options.append((f"{record.run_id} · {record.status}", str(record.run_dir)))
+                seen.add(str(record.run_dir))
+        select = self.query_one("#model-run", Select)
+        current = select.value
+        select.set_options(options)
+        wanted = str(self._wanted) if self._wanted else current
+        if isinstance(wanted, str) and wanted in seen:
+            select.value = wanted
+        if self._wanted is not None:
+            self._wanted = None
+            self.action_load()
+
+    def use(self, run_dir: Path) -> None:
+        """Load `run_dir` as soon as the list of runs is shown."""
+        self._wanted = Path(run_dir)
+        if self.is_current:
+            self._list_choices()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "load-run":
+            self.action_load()
+
+    def action_load(self) -> None:
+        value = self.query_one("#model-run", Select).value
+        if not isinstance(value, str):
+            self.notify("Choose a run in the list first.", severity="warning")
+            return
+        self.query_one("#model-info", Static).update(f"loading {Path(value).name}…")
+        self._load(Path(value))
+
+    @work(thread=True, exclusive=True, group="model-load")
+    def _load(self, run_dir: Path) -> None:
+        try:
+            from workbench.trained import load_trained
+
+            trained = load_trained(run_dir)
+        except WorkbenchError as error:
+            self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {error}")
+            return
+        except Exception as error:  # noqa: BLE001 - a broken checkpoint must not end the app
+            reason = f"{type(error).__name__}: {error}"
+            self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {reason}")
+            return
+        self.app.call_from_thread(self._loaded, run_dir, trained)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#model-info", Static).update(Text(message, style="red"))
+        self.notify(message, severity="error", timeout=8)
+
+    def _loaded(self, run_dir: Path, trained: Any) -> None:
+        self.trained, self.loaded_dir = trained, run_dir
+        task = trained.task
+        classifies = getattr(task, "form", "") == "classification"
+        self.query_one("#model-info", Static).update(
+            f"{run_dir.name}: task {task.name}, "
+            + ("type a name below." if classifies else "type a prompt and press enter (or ctrl+g)."))
+        pane = "classify-pane" if classifies else "generate-pane"
+        self.query_one(ContentSwitcher).current = pane
+        self.query_one("#name-input" if classifies else "#prompt", Input).focus()
+        if classifies:
+            self._predict(self.query_one("#name-input", Input).value)
+
+    # Classifying
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "name-input" and self.trained is not None:
+            self._predict(event.value)
+
+    @work(thread=True, exclusive=True, group="predict")
+    def _predict(self, text: str) -> None:
+        if not text.strip():
+            self.app.call_from_thread(self.query_one("#predictions", Static).update, "")
+            return
+        try:
+            ranked = self.trained.task.predict(self.trained.model, text, TOP)
+        except WorkbenchError as error:
+            self.app.call_from_thread(self._failed, str(error))
+            return
+        self.app.call_from_thread(self._show_predictions, text, ranked)
+
+    def _show_predictions(self, text: str, ranked: list[tuple[str, float]]) -> None:
+        table = Table.grid(padding=(0, 1))
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True, justify="right")
+        table.add_column(no_wrap=True)
+        for label, probability in ranked:
+            bar = Text("█" * max(1, round(probability * 30)), style="green")
+            table.add_row(label, f"{probability:.1%}", bar)
+        self.query_one("#predictions", Static).update(table)
+
+    # Generating
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "prompt":
+            self.action_generate()
+
+    def action_generate(self) -> None:
+        if self.trained is None or self.query_one(ContentSwitcher).current != "generate-pane":
+            self.notify("Load a run with a generating task first (ctrl+l).", severity="warning")
+            return
+        try:
+            options = {field.param.name: field.value for field in self.query(ParamField)}
+        except ConfigError as error:
+            self.notify(str(error), title="Cannot generate", severity="error")
+            return
+        prompt = self.query_one("#prompt", Input).value
+        self.query_one("#generated", Static).update(Text(prompt, style="bold"))
+        self._generated = Text(prompt, style="bold")
+        self._sample(prompt, options)
+
+    @work(thread=True, exclusive=True, group="sample")
+    def _sample(self, prompt: str, options: dict[str, Any]) -> None:
+        import torch
+
+        worker = get_current_worker()
+        generator = torch.Generator().manual_seed(int(time.time()))
+        chunk: list[str] = []
+        flushed = time.monotonic()
+        try:
+            for char in self.trained.task.sample(self.trained.model, prompt, options["length"],
+                                                 options["temperature"], options["top_k"], generator):
+                if worker.is_cancelled:
+                    return
+                chunk.append(char)
+                if time.monotonic() - flushed >= FLUSH_SECONDS:
+                    self.app.call_from_thread(self._append, "".join(chunk))
+                    chunk, flushed = [], time.monotonic()
+        except WorkbenchError as error:
+            self.app.call_from_thread(self._failed, str(error))
+            return
+        self.app.call_from_thread(self._append, "".join(chunk))
+
+    def _append(self, text: str) -> None:
+        self._generated.append(text)
+        self.query_one("#generated", Static).update(self._generated)
+        self.query_one("#generated-scroll", VerticalScroll).scroll_end(animate=False)

@@ -1,0 +1,174 @@
+"""Forms generated from Param declarations: one field per parameter, checked as you type.
+
+A field picks its control from the declaration (Switch for bool, Select for choices, Input for the
+rest), starts at the default, and shows either the help text or, when the value is bad, the reason
+beside the control. A plugin's parameters need no app code to appear here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static, Switch
+
+from workbench.errors import ConfigError
+from workbench.params import Param
+
+
+class ParamField(Horizontal):
+    """One parameter: its name, a control for its type, and the help text or the error."""
+
+    class Edited(Message):
+        """A field's value changed (by a person or by loading a config)."""
+
+        def __init__(self, field: ParamField) -> None:
+            super().__init__()
+            self.field = field
+
+    def __init__(self, param: Param, owner: str, value: Any = None, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="param-field")
+        self.param = param
+        self.owner = owner
+        self.default = param.default if value is None else value
+        self.touched = False
+        self.error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.param.name, classes="param-name")
+        yield self._control(self.default)
+        yield Static(self._help(), classes="param-message")
+
+    def _control(self, value: Any) -> Input | Select | Switch:
+        if self.param.type is bool:
+            return Switch(value=bool(value), classes="param-control")  # one line high, see app.tcss
+        if self.param.choices is not None:
+            options = [(str(choice), choice) for choice in self.param.choices]
+            return Select(options, value=value, allow_blank=False, compact=True, classes="param-control")
+        return Input(value=_show(value), placeholder=self.param.describe_range(), compact=True,
+                     classes="param-control")
+
+    def _help(self) -> str:
+        """The help text, with the allowed range where the control does not already show it."""
+        if self.param.type is bool or self.param.choices is not None:
+            return self.param.help
+        return f"{self.param.help} ({self.param.describe_range()})"
+
+    @property
+    def control(self) -> Input | Select | Switch:
+        return self.query_one(".param-control")  # type: ignore[return-value]
+
+    @property
+    def value(self) -> Any:
+        """The checked value; raises ConfigError naming the field when it is bad."""
+        return self.param.parse(self.control.value, self.owner)
+
+    def set_value(self, value: Any, *, touched: bool = True) -> None:
+        control = self.control
+        if isinstance(control, Input):
+            control.value = _show(value)
+        else:
+            control.value = value
+        self.touched = touched
+        self.validate_now()
+
+    def set_default(self, value: Any) -> None:
+        """A new default (another task's preference) replaces the value only if nobody edited it."""
+        self.default = value
+        if not self.touched:
+            self.set_value(value, touched=False)
+
+    def validate_now(self) -> bool:
+        message = self.query_one(".param-message", Static)
+        try:
+            self.value  # noqa: B018 - parsing is the check
+        except ConfigError as error:
+            self.error = str(error)
+            message.update(self.error)
+            self.add_class("-invalid")
+            return False
+        self.error = None
+        message.update(self._help())
+        self.remove_class("-invalid")
+        return True
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._edited(event)
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        self._edited(event)
+
+    def on_switch_changed(self, event: Switch.Changed) -> None:
+        self._edited(event)
+
+    def _edited(self, event: Message) -> None:
+        event.stop()
+        self.touched = True
+        self.validate_now()
+        self.post_message(self.Edited(self))
+
+
+class ParamForm(Vertical):
+    """All parameters of one plugin (or of training), titled, with their current values."""
+
+    def __init__(self, title: str, owner: str, params: Iterable[Param],
+                 values: Mapping[str, Any] | None = None, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="param-form")
+        self.title = title
+        self.owner = owner
+        self.params = tuple(params)
+        self.initial = dict(values or {})
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title, classes="form-title")
+        if not self.params:
+            yield Static("no options", classes="param-message")
+        for param in self.params:
+            yield ParamField(param, self.owner, self.initial.get(param.name), id=f"field-{param.name}")
+
+    @property
+    def fields(self) -> list[ParamField]:
+        return list(self.query(ParamField))
+
+    def field(self, name: str) -> ParamField:
+        return self.query_one(f"#field-{name}", ParamField)
+
+    def values(self, *, changed_only: bool = False) -> dict[str, Any]:
+        """Checked values by name; raises the first field's ConfigError if any is bad.
+
+        `changed_only` keeps the values that differ from what the config would get anyway.
+        """
+        values = {}
+        for field in self.fields:
+            value = field.value
+            if not changed_only or value != field.default:
+                values[field.param.name] = value
+        return values
+
+    def problems(self) -> list[str]:
+        return [field.error for field in self.fields if not field.validate_now() and field.error]
+
+    def load(self, values: Mapping[str, Any]) -> None:
+        """Fill the form from a config; unknown names are a ConfigError naming them."""
+        names = {param.name for param in self.params}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(
+                f"{self.owner} has no parameter {unknown[0]!r}: its parameters are "
+                f"{', '.join(sorted(names)) or '(none)'}."
+            )
+        for field in self.fields:
+            if field.param.name in values:
+                field.set_value(values[field.param.name])
+
+    def set_defaults(self, defaults: Mapping[str, Any]) -> None:
+        for field in self.fields:
+            if field.param.name in defaults:
+                field.set_default(defaults[field.param.name])
+
+
+def _show(value: Any) -> str:
+    return "" if value is None else str(value)

@@ -1,0 +1,140 @@
+"""Runs the queue of training runs the app was asked for, one at a time, off the UI thread.
+
+Training on a couple of CPU cores is fastest one run after another, so a compare of several cells
+queues one run per cell. The engine is imported only when the first run opens, on a worker thread.
+Every event reaches the UI through an `EventFeed` that `poll` drains from a UI timer.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench import events as ev
+from workbench.app.feed import EventFeed
+from workbench.app.tracking import Board, RunTrack
+
+if TYPE_CHECKING:
+    from workbench.config import RunConfig
+    from workbench.registry import Registry
+
+StartThread = Callable[[Callable[[], None]], Any]
+
+
+@dataclass
+class Pending:
+    config: RunConfig
+    track: RunTrack
+    resume: Path | None = None
+
+
+@dataclass
+class Active:
+    run: Any  # workbench.engine.Run, or None when it could not be opened
+    feed: EventFeed
+    track: RunTrack
+
+
+class RunQueue:
+    """Opens queued runs in order, feeds their events to their tracks, and steers the current one."""
+
+    def __init__(self, board: Board, start_thread: StartThread) -> None:
+        self.board = board
+        self.start_thread = start_thread
+        self.registry: Registry | None = None
+        self.pending: deque[Pending] = deque()
+        self.active: Active | None = None
+        self._opening = False
+
+    @property
+    def busy(self) -> bool:
+        """True while a run trains or waits in the queue."""
+        return self._opening or bool(self.pending) or self.active is not None
+
+    def enqueue(self, config: RunConfig, resume: Path | None = None) -> list[RunTrack]:
+        """Queue one run per cell of `config`; returns their tracks (already on the board)."""
+        tracks = []
+        for single in config.per_cell():
+            track = self.board.add(single.cell, cell=single.cell, task=single.task, dataset=single.dataset)
+            track.note("queued" if not resume else f"queued to resume {resume.name}")
+            self.pending.append(Pending(single, track, resume))
+            tracks.append(track)
+        return tracks
+
+    def poll(self) -> bool:
+        """Apply buffered events; open the next run once the current one ended. True if anything changed."""
+        changed = False
+        active = self.active
+        if active is not None:
+            drained = active.feed.drain()
+            for event in drained:
+                active.track.apply(event)
+            changed = bool(drained)
+            if active.track.finished:
+                self.active = None
+        if self.active is None and self.pending and not self._opening:
+            self._opening = True
+            pending = self.pending.popleft()
+            pending.track.state = "opening"
+            self.start_thread(lambda: self._open(pending))
+            changed = True
+        return changed
+
+    def _open(self, pending: Pending) -> None:
+        """On a worker thread: build the run (loads data, may take a while) and start it."""
+        feed = EventFeed()
+        try:
+            from workbench.engine import Run
+
+            run = Run(pending.config, registry=self.registry, resume=pending.resume)
+            run.subscribe(feed.push)
+            self.active = Active(run, feed, pending.track)
+            run.start()
+        except Exception as error:  # noqa: BLE001 - shown on the run's log, the app keeps working
+            feed.push(ev.RunFailed(run_id="", error=_describe(error), step=0))
+            self.active = Active(None, feed, pending.track)
+        finally:
+            self._opening = False
+
+    def pause(self) -> str | None:
+        """Pause or resume the current run; returns what was done, or None without a run."""
+        active = self.active
+        if active is None or active.run is None:
+            return None
+        if active.run.state == "paused":
+            active.run.resume()
+            return "resumed"
+        active.run.pause()
+        return "paused"
+
+    def stop(self, *, everything: bool) -> int:
+        """Stop the current run (it writes a checkpoint); with `everything`, drop the queue too."""
+        cancelled = 0
+        if everything:
+            while self.pending:
+                track = self.pending.popleft().track
+                track.state = "cancelled"
+                track.note("cancelled before it started")
+                cancelled += 1
+        active = self.active
+        if active is not None and active.run is not None:
+            self.start_thread(active.run.stop)
+        return cancelled
+
+    def wait(self, timeout: float) -> None:
+        """Block (on a worker thread) until the current run has ended, for a clean quit."""
+        active = self.active
+        if active is not None and active.run is not None:
+            active.run.stop()
+            active.run.join(timeout)
+
+
+def _describe(error: BaseException) -> str:
+    from workbench.errors import WorkbenchError
+
+    if isinstance(error, WorkbenchError):
+        return str(error)
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,196 @@
+"""The runs screen: every run in the runs directory with its key numbers; the highlighted run's
+curves and summary below. From here a run can be resumed, added to the comparison or used."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from workbench.app.chart import LineChart, Series
+from workbench.app.history import load_track
+from workbench.app.tracking import PALETTE, RunTrack, format_duration, format_number
+from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.runs import RunRecord
+
+COLUMNS = ("run", "status", "metric", "val loss", "steps", "wall time", "parameters")
+
+
+class RunsScreen(Screen):
+    """Past runs, newest first; the detail follows the highlighted row."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", show=False),
+        Binding("r", "resume", "Resume"),
+        Binding("a", "add", "Add to compare"),
+        Binding("u", "use", "Use model"),
+        Binding("g", "reload", "Refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="runs")
+        self.records: list[RunRecord] = []
+        self.opened: RunTrack | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        yield Static("", id="runs-dir")
+        yield _runs_table()
+        with Horizontal(id="run-detail"):
+            yield LineChart("loss (nats)", empty="highlight a run to see its curves", id="run-chart")
+            yield Static("", id="run-summary")
+        yield Footer(compact=True)
+
+    def on_screen_resume(self) -> None:
+        self.action_reload()
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.app.runs_dir  # type: ignore[attr-defined]
+
+    def action_reload(self) -> None:
+        self.query_one("#runs-dir", Static).update(f"runs in {self.runs_dir.resolve()}")
+        self._list_runs(self.runs_dir)
+
+    @work(thread=True, exclusive=True, group="list-runs")
+    def _list_runs(self, runs_dir: Path) -> None:
+        from workbench.runs import list_runs
+
+        records = list_runs(runs_dir)
+        self.app.call_from_thread(self._show_records, records)
+
+    def _show_records(self, records: list[RunRecord]) -> None:
+        table = self.query_one(DataTable)
+        selected = self.selected
+        self.records = records
+        table.clear()
+        for record in records:
+            table.add_row(*_row(record), key=str(record.run_dir))
+        if not records:
+            self.query_one("#run-summary", Static).update(
+                Text(f"No runs in {self.runs_dir} yet. Start one on Set-up (F2).", style="dim"))
+        elif selected is not None and str(selected.run_dir) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(selected.run_dir)))
+        else:
+            self.action_open()
+
+    @property
+    def selected(self) -> RunRecord | None:
+        table = self.query_one(DataTable)
+        if not self.records or table.cursor_row >= len(self.records):
+            return None
+        return self.records[table.cursor_row]
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        record = self.selected
+        if record is not None:
+            self._open(record)
+
+    @work(thread=True, exclusive=True, group="open-run")
+    def _open(self, record: RunRecord) -> None:
+        track = RunTrack(label=record.cell, colour=PALETTE[0], cell=record.cell, task=record.task,
+                         dataset=record.dataset, run_id=record.run_id)
+        try:
+            load_track(record.run_dir, track, record.summary)
+        except WorkbenchError as error:
+            track.error = str(error)
+        self.app.call_from_thread(self._show_track, record, track)
+
+    def _show_track(self, record: RunRecord, track: RunTrack) -> None:
+        self.opened = track
+        self.query_one("#run-chart", LineChart).plot([
+            Series(f"{record.cell} train", track.colour, track.train),
+            Series(f"{record.cell} val", PALETTE[1], track.validation, markers=True),
+        ])
+        self.query_one("#run-summary", Static).update(_summary(record, track))
+
+    def _record_or_warn(self) -> RunRecord | None:
+        record = self.selected
+        if record is None:
+            self.notify("No run is highlighted.", severity="warning")
+        return record
+
+    def action_resume(self) -> None:
+        record = self._record_or_warn()
+        if record is None:
+            return
+        from workbench.config import RunConfig
+
+        try:
+            config = RunConfig.from_toml(record.run_dir / "config.toml")
+        except WorkbenchError as error:
+            self.notify(str(error), title="Cannot resume", severity="error", timeout=8)
+            return
+        config.runs_dir = self.runs_dir
+        self.app.start_runs(config, resume=record.run_dir)  # type: ignore[attr-defined]
+
+    def action_add(self) -> None:
+        record = self._record_or_warn()
+        if record is None or self.opened is None or self.opened.run_id != record.run_id:
+            return
+        board = self.app.board  # type: ignore[attr-defined]
+        track = board.add(record.cell, cell=record.cell, task=record.task, dataset=record.dataset,
+                          run_id=record.run_id)
+        load_track(record.run_dir, track, record.summary)
+        self.notify(f"Added {record.run_id} to the comparison (F3).")
+
+    def action_use(self) -> None:
+        record = self._record_or_warn()
+        if record is not None:
+            self.app.use_model(record.run_dir)  # type: ignore[attr-defined]
+
+
+def _runs_table() -> DataTable:
+    table = DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+    for column in COLUMNS:
+        table.add_column(column, key=column)
+    return table
+
+
+def _row(record: RunRecord) -> tuple[Any, ...]:
+    return (
+        record.run_id,
+        record.status,
+        f"{record.metric_name} {format_number(record.metric)}",
+        format_number(record.loss),
+        format_number(record.steps),
+        format_duration(record.wall_time),
+        format_number(record.parameters),
+    )
+
+
+def _summary(record: RunRecord, track: RunTrack) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column()
+    table.add_row("run", record.run_id)
+    table.add_row("plugins", f"{record.dataset} · {record.cell} · {record.task}")
+    table.add_row("status", record.status)
+    table.add_row(record.metric_name, format_number(record.metric))
+    table.add_row("val loss", format_number(record.loss))
+    test = record.summary.get("test") or {}
+    if test.get(record.metric_name) is not None:
+        table.add_row(f"test {record.metric_name}", format_number(test[record.metric_name]))
+    table.add_row("steps", format_number(record.steps))
+    table.add_row("wall time", format_duration(record.wall_time))
+    table.add_row("tokens/s", format_number(record.tokens_per_second))
+    table.add_row("parameters", format_number(record.parameters))
+    table.add_row("samples", format_number(len(track.samples)))
+    if track.samples:
+        table.add_row("last sample", track.samples[-1][1])
+    if track.error:
+        table.add_row(Text("error", style="red"), Text(track.error, style="red"))
+    return table

@@ -1,0 +1,280 @@
+"""The set-up screen: pick a dataset, a task and one or more cells, fill their forms, start.
+
+Everything on it comes from the registry: a third-party plugin's parameters get a form with no
+app change. The forms also read and write TOML configs (a path typed in the input at the left).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, SelectionList
+
+from workbench.app.param_form import ParamForm
+from workbench.errors import ConfigError
+
+if TYPE_CHECKING:
+    from workbench.config import RunConfig
+    from workbench.registry import Registry
+
+
+class SetupScreen(Screen):
+    """Choose plugins and options; `start` hands a RunConfig (one run per chosen cell) to the app."""
+
+    BINDINGS = [
+        Binding("ctrl+r", "start", "Start", priority=True),
+        Binding("ctrl+o", "load_config", "Load config", priority=True),
+        Binding("ctrl+s", "save_config", "Save config", priority=True),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="setup")
+        self.registry: Registry | None = None
+        self._forms: dict[str, ParamForm] = {}
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="setup-body"):
+            with Vertical(id="choices"):
+                yield Label("Dataset", classes="choice-title")
+                yield Select([], id="dataset", allow_blank=True, prompt="loading…", compact=True)
+                yield Label("Task", classes="choice-title")
+                yield Select([], id="task", allow_blank=True, prompt="loading…", compact=True)
+                yield Label("Cells [dim](space: pick several)[/]", classes="choice-title")
+                yield SelectionList[str](id="cells")
+                yield Label("Config file", classes="choice-title")
+                yield Input(placeholder="path/to/run.toml", id="config-path", compact=True)
+                with Horizontal(id="config-buttons"):
+                    yield Button("Load", id="load", compact=True)
+                    yield Button("Save", id="save", compact=True)
+                yield Button("Start ▶", id="start", variant="success", compact=True)
+            with VerticalScroll(id="forms"):
+                yield LoadingIndicator(id="loading")
+                yield Label("loading plugins…", id="loading-label")
+        yield Footer(compact=True)
+
+    # Filling the screen once the registry has loaded
+    async def show_registry(self, registry: Registry) -> None:
+        self.registry = registry
+        dataset = self.query_one("#dataset", Select)
+        dataset.set_options([(name, name) for name in registry.names("dataset")])
+        task = self.query_one("#task", Select)
+        task.set_options([(name, name) for name in registry.names("task")])
+        cells = self.query_one("#cells", SelectionList)
+        cells.clear_options()
+        names = registry.names("cell")
+        preferred = "lstm" if "lstm" in names else (names[0] if names else None)
+        cells.add_options([(name, name, name == preferred) for name in names])
+        datasets = registry.names("dataset")
+        if datasets:
+            dataset.value = "names" if "names" in datasets else datasets[0]
+        self._pick_task_for(dataset.value)
+        await self.query("#loading, #loading-label").remove()
+        await self._rebuild_forms()
+
+    def _pick_task_for(self, dataset_name: Any) -> None:
+        """Choose the first task whose data form the dataset serves."""
+        if self.registry is None or not isinstance(dataset_name, str):
+            return
+        forms = self.registry.get("dataset", dataset_name).cls.forms
+        task = self.query_one("#task", Select)
+        if isinstance(task.value, str) and self.registry.get("task", task.value).cls.form in forms:
+            return
+        for name in self.registry.names("task"):
+            if self.registry.get("task", name).cls.form in forms:
+                task.value = name
+                return
+
+    @property
+    def chosen_cells(self) -> list[str]:
+        return list(self.query_one("#cells", SelectionList).selected)
+
+    def _chosen(self, selector: str) -> str | None:
+        value = self.query_one(selector, Select).value
+        return value if isinstance(value, str) else None
+
+    async def _rebuild_forms(self) -> None:
+        """Forms for the chosen plugins, keeping values already typed for plugins still chosen."""
+        if self.registry is None:
+            return
+        registry = self.registry
+        from workbench.config import TRAIN_OWNER, TRAIN_PARAMS
+
+        forms = self.query_one("#forms", VerticalScroll)
+        dataset, task = self._chosen("#dataset"), self._chosen("#task")
+        task_cls = registry.get("task", task).cls if task else None
+        wanted: list[ParamForm] = []
+        if dataset:
+            wanted.append(self._form("dataset", dataset, registry.get("dataset", dataset).cls.params))
+        if task_cls is not None:
+            wanted.append(self._form("task", task, task_cls.params))
+        cell_defaults = task_cls.cell_defaults if task_cls else {}
+        for cell in self.chosen_cells:
+            wanted.append(self._form("cell", cell, registry.get("cell", cell).cls.params, cell_defaults))
+        train_defaults = task_cls.train_defaults if task_cls else {}
+        wanted.append(self._form("train", TRAIN_OWNER, TRAIN_PARAMS, train_defaults))
+        stale = [child for child in forms.children if child not in wanted]
+        for key in [key for key, form in self._forms.items() if form in stale]:
+            del self._forms[key]
+        await forms.remove_children(stale)
+        for index, form in enumerate(wanted):
+            if form.parent is None:
+                if index < len(forms.children):
+                    await forms.mount(form, before=index)
+                else:
+                    await forms.mount(form)
+
+    def _form(self, kind: str, name: str, params: Any, defaults: dict[str, Any] | None = None) -> ParamForm:
+        key = f"{kind}:{name}"
+        defaults = defaults or {}
+        form = self._forms.get(key)
+        if form is None:
+            title = "training" if kind == "train" else f"{kind} · {name}"
+            owner = "train" if kind == "train" else f"{kind} {name!r}"
+            values = {p.name: defaults[p.name] for p in params if p.name in defaults}
+            form = ParamForm(title, owner, params, values, id=f"form-{kind}-{_css_id(name)}")
+            self._forms[key] = form
+        elif form.is_mounted:
+            form.set_defaults(defaults)
+        return form
+
+    async def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select.id == "dataset":
+            self._pick_task_for(event.value)
+        if event.select.id in ("dataset", "task"):
+            await self._rebuild_forms()
+
+    async def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        await self._rebuild_forms()
+
+    # Turning the screen into a config, and back
+    def config(self) -> RunConfig:
+        """The run(s) the forms describe; raises ConfigError naming the first bad field."""
+        from workbench.config import RunConfig
+
+        dataset, task, cells = self._chosen("#dataset"), self._chosen("#task"), self.chosen_cells
+        if self.registry is None:
+            raise ConfigError("The plugins are still loading; try again in a moment.")
+        if not dataset or not task:
+            raise ConfigError("Choose a dataset and a task at the top left.")
+        if not cells:
+            raise ConfigError("Choose at least one cell in the Cells list (space picks one).")
+        problems = [p for form in self.query(ParamForm) for p in form.problems()]
+        if problems:
+            raise ConfigError(f"{problems[0]} (fix the field marked in red and start again)")
+        return RunConfig(
+            dataset=dataset,
+            cell=cells[0],
+            task=task,
+            dataset_options=self._values("dataset", dataset),
+            task_options=self._values("task", task),
+            train=self._values("train", "train"),
+            plugin_options={cell: values for cell in cells if (values := self._values("cell", cell))},
+            cells=cells,
+            runs_dir=self.app.runs_dir,  # type: ignore[attr-defined]
+        )
+
+    def _values(self, kind: str, name: str) -> dict[str, Any]:
+        form = self._forms.get(f"{kind}:{name}")
+        return form.values(changed_only=True) if form is not None else {}
+
+    async def show_config(self, config: RunConfig) -> None:
+        """Fill every control from a config (a ConfigError if it names unknown plugins or options)."""
+        registry = self.registry
+        if registry is None:
+            raise ConfigError("The plugins are still loading; try again in a moment.")
+        registry.get("dataset", config.dataset)
+        registry.get("task", config.task)
+        for cell in config.cells:
+            registry.get("cell", cell)
+        self.query_one("#dataset", Select).value = config.dataset
+        self.query_one("#task", Select).value = config.task
+        cells = self.query_one("#cells", SelectionList)
+        cells.deselect_all()
+        for cell in config.cells:
+            cells.select(cell)
+        await self._rebuild_forms()
+        self._form("dataset", config.dataset, ()).load(config._options("dataset", config.dataset))
+        self._form("task", config.task, ()).load(config._options("task", config.task))
+        for cell in config.cells:
+            self._form("cell", cell, ()).load(config._options("cell", cell))
+        self._form("train", "train", ()).load(config.train)
+
+    # Actions
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        actions = {"start": self.action_start, "load": self.action_load_config,
+                   "save": self.action_save_config}
+        action = actions.get(event.button.id or "")
+        if action is not None:
+            action()
+
+    def action_start(self) -> None:
+        try:
+            config = self.config()
+        except ConfigError as error:
+            self.notify(str(error), title="Cannot start", severity="error", timeout=8)
+            return
+        self.app.start_runs(config)  # type: ignore[attr-defined]
+
+    def _path(self) -> Path | None:
+        text = self.query_one("#config-path", Input).value.strip()
+        if not text:
+            self.notify("Type the path of a TOML config file in the Config file box first.",
+                        severity="warning")
+            self.query_one("#config-path", Input).focus()
+            return None
+        return Path(text).expanduser()
+
+    def action_load_config(self) -> None:
+        path = self._path()
+        if path is None:
+            return
+        from workbench.config import RunConfig
+
+        try:
+            config = RunConfig.from_toml(path)
+        except ConfigError as error:
+            self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
+            return
+        self.run_worker(self._show_loaded(config, path), exclusive=True, group="load-config")
+
+    async def _show_loaded(self, config: RunConfig, path: Path) -> None:
+        try:
+            await self.show_config(config)
+        except ConfigError as error:
+            self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
+            return
+        if config.runs_dir is not None:
+            self.app.runs_dir = config.runs_dir  # type: ignore[attr-defined]
+        self.notify(f"Loaded {path}.")
+
+    def action_save_config(self) -> None:
+        path = self._path()
+        if path is None:
+            return
+        try:
+            text = self.config().to_toml()
+            _write_atomically(path, text)
+        except ConfigError as error:
+            self.notify(str(error), title="Cannot save config", severity="error", timeout=8)
+            return
+        except OSError as error:
+            self.notify(f"Cannot write {path}: {error.strerror}. Choose another path.",
+                        title="Cannot save config", severity="error", timeout=8)
+            return
+        self.notify(f"Saved {path}.")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8")
+    temporary.replace(path)
+
+
+def _css_id(name: str) -> str:
+    return "".join(char if char.isalnum() or char in "-_" else "-" for char in name)

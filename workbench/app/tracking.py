@@ -1,0 +1,191 @@
+"""What the app knows about each run, folded from the engine's events (no widgets, no torch).
+
+A `RunTrack` keeps every point, sample and log line of one run; a `Board` holds the runs shown
+together on one chart and one comparison table, each with a colour that never changes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from workbench import events as ev
+
+PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f")
+FINAL_STATES = ("completed", "stopped", "early-stopped", "failed")
+
+
+@dataclass
+class RunTrack:
+    """One run as the app shows it: curves, latest metrics, samples, log and final summary."""
+
+    label: str
+    colour: str
+    run_id: str = ""
+    run_dir: str = ""
+    cell: str = ""
+    task: str = ""
+    dataset: str = ""
+    state: str = "queued"
+    parameters: int | None = None
+    total_steps: int | None = None
+    step: int = 0
+    epoch: int = 0
+    loss: float | None = None
+    learning_rate: float | None = None
+    tokens_per_second: float | None = None
+    elapsed: float = 0.0
+    eta_seconds: float | None = None
+    train: list[tuple[float, float]] = field(default_factory=list)
+    validation: list[tuple[float, float]] = field(default_factory=list)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    samples: list[tuple[int, str]] = field(default_factory=list)
+    log: list[str] = field(default_factory=list)
+    summary: dict[str, Any] | None = None
+    error: str | None = None
+    version: int = 0
+
+    @property
+    def finished(self) -> bool:
+        return self.state in FINAL_STATES
+
+    def apply(self, event: Any) -> None:
+        """Fold one engine event into the track (unknown events are only logged)."""
+        self.version += 1
+        handler = _HANDLERS.get(type(event))
+        if handler is None:
+            self.note(f"event {type(event).__name__}")
+            return
+        handler(self, event)
+
+    def note(self, text: str, when: float | None = None) -> None:
+        stamp = time.strftime("%H:%M:%S", time.localtime(when if when is not None else time.time()))
+        self.log.append(f"{stamp} {self.label}: {text}")
+
+    def final_value(self, name: str) -> Any:
+        """A number from the summary once finished, else the latest validation metric."""
+        if self.summary is not None and name in self.summary:
+            return self.summary[name]
+        return self.metrics.get(name)
+
+    def _started(self, event: ev.RunStarted) -> None:
+        self.run_id = event.run_id
+        self.run_dir = event.run_dir
+        self.parameters = event.parameters
+        self.total_steps = event.total_steps
+        self.state = "running"
+        self.dataset = str(event.config.get("dataset", self.dataset))
+        self.cell = str(event.config.get("cell", self.cell))
+        self.task = str(event.config.get("task", self.task))
+        resumed = f", resumed from step {event.resumed_from_step}" if event.resumed_from_step else ""
+        self.note(f"started {event.run_id} on {event.device}, {event.parameters:,} parameters{resumed}",
+                  event.time)
+
+    def _step(self, event: ev.StepDone) -> None:
+        self.step = event.step
+        self.epoch = event.epoch
+        self.loss = event.loss
+        self.learning_rate = event.learning_rate
+        self.tokens_per_second = event.tokens_per_second
+        self.elapsed = event.elapsed
+        self.eta_seconds = event.eta_seconds
+        self.train.append((event.step, event.loss))
+
+    def _evaluated(self, event: ev.Evaluated) -> None:
+        numbers = {k: v for k, v in event.metrics.items() if isinstance(v, (int, float))}
+        if event.split == "validation":
+            self.metrics = numbers
+            if "loss" in numbers:
+                self.validation.append((event.step, float(numbers["loss"])))
+        shown = ", ".join(f"{k} {_fmt(v)}" for k, v in numbers.items())
+        self.note(f"step {event.step} {event.split}: {shown}", event.time)
+
+    def _sampled(self, event: ev.Sampled) -> None:
+        self.samples.extend((event.step, text) for text in event.texts)
+
+    def _checkpoint(self, event: ev.CheckpointSaved) -> None:
+        self.note(f"checkpoint at step {event.step}", event.time)
+
+    def _state(self, event: ev.StateChanged) -> None:
+        self.state = event.state
+        self.note(event.state, event.time)
+
+    def _finished(self, event: ev.RunFinished) -> None:
+        self.state = event.status
+        self.summary = dict(event.summary)
+        self.note(f"{event.status}", event.time)
+
+    def _failed(self, event: ev.RunFailed) -> None:
+        self.state = "failed"
+        self.error = event.error
+        self.note(f"failed at step {event.step}: {event.error}", event.time)
+
+
+_HANDLERS = {
+    ev.RunStarted: RunTrack._started,
+    ev.StepDone: RunTrack._step,
+    ev.Evaluated: RunTrack._evaluated,
+    ev.Sampled: RunTrack._sampled,
+    ev.CheckpointSaved: RunTrack._checkpoint,
+    ev.StateChanged: RunTrack._state,
+    ev.RunFinished: RunTrack._finished,
+    ev.RunFailed: RunTrack._failed,
+}
+
+
+class Board:
+    """The runs compared together; colours follow the order runs joined and never change."""
+
+    def __init__(self) -> None:
+        self.tracks: list[RunTrack] = []
+        self._joined = 0
+
+    def add(self, label: str, **known: Any) -> RunTrack:
+        colour = PALETTE[self._joined % len(PALETTE)]
+        self._joined += 1
+        track = RunTrack(label=self._unique(label), colour=colour, **known)
+        self.tracks.append(track)
+        return track
+
+    def remove_finished(self) -> int:
+        """Drop finished runs from the board (their directories stay on disk); returns how many."""
+        kept = [track for track in self.tracks if not track.finished and track.state != "cancelled"]
+        removed = len(self.tracks) - len(kept)
+        self.tracks = kept
+        return removed
+
+    def _unique(self, label: str) -> str:
+        taken = {track.label for track in self.tracks}
+        if label not in taken:
+            return label
+        number = 2
+        while f"{label} #{number}" in taken:
+            number += 1
+        return f"{label} #{number}"
+
+
+def _fmt(value: float) -> str:
+    return format_number(value)
+
+
+def format_number(value: Any) -> str:
+    """Numbers as people read them in a table: 4 significant digits, thousands separated."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = max(0, int(round(seconds)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
