@@ -128,6 +128,11 @@ class RunConfig:
         if not isinstance(cells, list) or not all(isinstance(c, str) and c for c in cells):
             raise ConfigError(f"{source}: `cells` must be a list of cell names, like [\"gru\", \"lstm\"].")
         train = tables.pop(TRAIN_OWNER, {})
+        # A table named after the chosen dataset, task or single cell is that plugin's options.
+        single = [names["cell"]] if len(cells) == 1 else []
+        for kind, name in (("dataset", names["dataset"]), ("task", names["task"]),
+                           *(("cell", cell) for cell in single)):
+            options[kind].update(tables.pop(name, {}))
         return cls(
             dataset=names["dataset"],
             cell=names["cell"],

@@ -66,10 +66,9 @@ def load_trained(
     tensors, metadata = load_checkpoint(path)
     registry = registry or default_registry()
     config = RunConfig.from_dict(metadata["config"], source=str(path))
-    task_cls = registry.get("task", config.task).cls
-    cell_cls = registry.get("cell", config.cell).cls
-    task = task_cls.restore(task_cls.resolve_options(config.task_options), metadata["task"])
-    model = task.build_model(cell_cls(config.cell_options))
+    resolved = config.resolve(registry)
+    task = resolved.task.cls.restore(resolved.task_options, metadata["task"])
+    model = task.build_model(resolved.cell.cls(resolved.cell_options))
     load_model_tensors(model, tensors, path)
     model.to(device).eval()
     return Trained(run_dir, config, task, model, metadata)

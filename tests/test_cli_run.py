@@ -1,0 +1,109 @@
+"""`workbench run` headless: JSON output, compares, exit codes, resumption and signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from engine_support import registry_with_faults
+
+from workbench import registry as registry_module
+from workbench.cli import main
+from workbench.runs import CHECKPOINT_FILE, list_runs
+
+TINY = ["--set", "cell.hidden_size=16", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",
+        "--batch-size", "8"]
+
+
+def run_cli(tmp_path: Path, *args: str) -> int:
+    return main(["run", "--dataset", "names", "--task", "classify", "--runs-dir", str(tmp_path / "runs"),
+                 *TINY, *args])
+
+
+def test_json_prints_only_event_lines(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert run_cli(tmp_path, "--cell", "gru", "--steps", "4", "--eval-every", "2", "--json") == 0
+    lines = capsys.readouterr().out.splitlines()
+    events = [json.loads(line) for line in lines]
+    assert events[0]["event"] == "run_started" and events[-1]["event"] == "run_finished"
+    assert [e["step"] for e in events if e["event"] == "step"] == [1, 2, 3, 4]
+    assert events[0]["config"]["train"]["batch_size"] == 8
+
+
+def test_a_compare_keeps_going_past_a_failing_cell(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(registry_module, "_default", registry_with_faults())
+    monkeypatch.setenv("COLUMNS", "250")
+    code = run_cli(tmp_path, "--cell", "broken", "--cell", "rnn", "--steps", "8", "--eval-every", "4")
+    output = capsys.readouterr().out
+    assert code == 1
+    assert "cell 'broken' raised RuntimeError" in output
+    assert "compare" in output and "rnn" in output
+    statuses = {record.cell: record.status for record in list_runs(tmp_path / "runs")}
+    assert statuses == {"broken": "failed", "rnn": "completed"}
+
+
+def test_bad_input_exits_2_before_any_data_loads(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert run_cli(tmp_path, "--cell", "gru", "--cell", "nope", "--steps", "2") == 2
+    assert "no cell named 'nope'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists(), "nothing may start when one cell of a compare is unknown"
+    assert run_cli(tmp_path, "--cell", "gru", "--learning-rate", "fast") == 2
+    assert "learning_rate = 'fast' is not a valid float" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text('dataset = "names"\ncell = [\n', encoding="utf-8")
+    assert main(["run", "--config", str(bad)]) == 2
+    assert "line" in capsys.readouterr().err
+
+
+def test_a_missing_corpus_exits_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.delenv("WORKBENCH_CORPORA", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    code = run_cli(tmp_path, "--cell", "gru", "--steps", "2", "--corpora", str(tmp_path / "nowhere"))
+    assert code == 2
+    assert "'names'" in capsys.readouterr().err
+
+
+def test_resume_from_the_command_line(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert run_cli(tmp_path, "--cell", "gru", "--steps", "3", "--eval-every", "3") == 0
+    (run,) = list_runs(tmp_path / "runs")
+    assert main(["run", "--resume", str(run.run_dir), "--steps", "5", "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert events[0]["resumed_from_step"] == 3
+    assert [e["step"] for e in events if e["event"] == "step"] == [4, 5]
+    assert main(["run", "--resume", str(run.run_dir), "--cell", "lstm", "--steps", "6"]) == 2
+    assert "trained with cell 'gru'" in capsys.readouterr().err
+
+
+def test_sigint_stops_cleanly_with_a_checkpoint(tiny_corpora: Path, tmp_path: Path) -> None:
+    command = [sys.executable, "-m", "workbench", "run", "--dataset", "names", "--cell", "gru",
+               "--task", "classify", "--runs-dir", str(tmp_path / "runs"), "--steps", "1000000",
+               "--eval-every", "0", *TINY, "--json"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                               env={**os.environ, "WORKBENCH_CORPORA": str(tiny_corpora)})
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if json.loads(line)["event"] == "step":
+                break
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        assert process.wait(timeout=20) == 130
+    finally:
+        process.kill()
+    last = json.loads(rest.splitlines()[-1])
+    assert last["event"] == "run_finished" and last["status"] == "stopped"
+    (run,) = list_runs(tmp_path / "runs")
+    assert (run.run_dir / CHECKPOINT_FILE).is_file() and run.status == "stopped"

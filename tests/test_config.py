@@ -1,0 +1,140 @@
+"""Run configs: TOML in and out, overrides, and validation before any data loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from workbench.config import TRAIN_PARAMS, RunConfig
+from workbench.datasets import Dataset
+from workbench.errors import ConfigError
+from workbench.hookspecs import hookimpl
+from workbench.params import declaration_problems
+from workbench.registry import default_registry, load_registry
+
+GOOD = """
+dataset = "names"
+cells = ["gru", "lstm"]
+task = "classify"
+
+[train]
+steps = 50
+learning_rate = 0.01
+
+[cell]
+hidden_size = 32
+
+[gru]
+layers = 1
+
+[names]
+lowercase = true
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "run.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_train_params_are_well_declared() -> None:
+    assert declaration_problems(TRAIN_PARAMS) == []
+    names = {param.name for param in TRAIN_PARAMS}
+    assert {"seed", "device", "optimizer", "schedule", "grad_clip", "epochs", "steps", "time_budget",
+            "eval_every", "sample_every", "patience", "warmup_steps", "momentum"} <= names
+
+
+def test_toml_layout_reads_and_writes_back(tmp_path: Path) -> None:
+    config = RunConfig.from_toml(write(tmp_path, GOOD))
+    assert config.cells == ["gru", "lstm"] and config.cell == "gru"
+    assert config.cell_options == {"hidden_size": 32}
+    assert config.plugin_options == {"gru": {"layers": 1}}
+    assert config.dataset_options == {"lowercase": True}
+    assert RunConfig.from_toml(write(tmp_path, config.to_toml())) == config
+
+
+def test_resolve_applies_task_defaults_under_the_persons_values(tmp_path: Path) -> None:
+    registry = default_registry()
+    gru, lstm = RunConfig.from_toml(write(tmp_path, GOOD)).per_cell()
+    resolved = gru.resolve(registry)
+    assert resolved.cell_options["hidden_size"] == 32 and resolved.cell_options["layers"] == 1
+    assert resolved.cell_options["bidirectional"] is True  # classify's cell default
+    assert resolved.train["learning_rate"] == 0.01  # the person's value beats the task default
+    assert resolved.train["batch_size"] == registry.get("task", "classify").cls.train_defaults["batch_size"]
+    assert lstm.resolve(registry).cell_options["layers"] == 2  # gru.layers is gru's only
+    written = resolved.as_config()
+    assert RunConfig.from_dict(written.to_dict()).resolve(registry) == written.resolve(registry)
+
+
+def test_overrides_by_kind_and_by_plugin_name() -> None:
+    config = RunConfig("names", "gru", "classify").apply_overrides(
+        ["cell.hidden_size=128", "gru.layers=3", "train.steps=10", "classify.embedding_size=16"]
+    )
+    resolved = config.resolve(default_registry())
+    assert resolved.cell_options["hidden_size"] == 128 and resolved.cell_options["layers"] == 3
+    assert resolved.train["steps"] == 10 and resolved.task_options["embedding_size"] == 16
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (["cell.hidden_size=-4"], "too small"),
+        (["cell.hidden_size=lots"], "not a valid int"),
+        (["cell.hiden_size=4"], "no parameter 'hiden_size'.*hidden_size"),
+        (["train.optimizer=adam"], "choose one of 'adamw', 'sgd'"),
+        (["train.stepz=3"], "train has no parameter 'stepz'"),
+        (["lstm.layers=1"], "unknown section 'lstm'"),
+        (["steps=3"], "section.key=value"),
+        (["train.epochs=0"], "no end"),
+    ],
+)
+def test_bad_values_name_the_field_and_the_fix(overrides: list[str], message: str) -> None:
+    config = RunConfig("names", "gru", "classify")  # classify's defaults bound the run by epochs
+    with pytest.raises(ConfigError, match=message):
+        config.apply_overrides(overrides).resolve(default_registry())
+
+
+def test_unknown_plugin_lists_the_choices() -> None:
+    with pytest.raises(ConfigError, match="no cell named 'gruu'.*gru, gru-custom"):
+        RunConfig("names", "gruu", "classify").resolve(default_registry())
+
+
+def test_task_and_dataset_must_fit() -> None:
+    class TextOnly(Dataset):
+        name = "text-only"
+        description = "Serves generation only."
+        forms = ("generation",)
+
+    class Plugin:
+        @hookimpl
+        def register_datasets(self, register: Any) -> None:
+            register(TextOnly)
+
+    registry = load_registry(extra=[("tests", Plugin())])
+    with pytest.raises(ConfigError, match="needs classification data but dataset .text-only."):
+        RunConfig("text-only", "gru", "classify", train={"steps": 1}).resolve(registry)
+
+
+def test_malformed_toml_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, 'dataset = "names"\ncell = "gru"\ntask = classify\n')
+    with pytest.raises(ConfigError, match=r"run\.toml is not valid TOML.*line 3"):
+        RunConfig.from_toml(path)
+
+
+def test_missing_plugin_choice_and_unknown_keys(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no task chosen"):
+        RunConfig.from_toml(write(tmp_path, 'dataset = "names"\ncell = "gru"\n'))
+    with pytest.raises(ConfigError, match="unknown top-level key 'epochs'"):
+        RunConfig.from_toml(write(tmp_path, 'dataset = "names"\ncell = "gru"\ntask = "x"\nepochs = 3\n'))
+    with pytest.raises(ConfigError, match="Cannot read config file"):
+        RunConfig.from_toml(tmp_path / "absent.toml")
+
+
+def test_a_table_may_name_its_plugin(tmp_path: Path) -> None:
+    text = '[dataset]\nname = "divina"\nlowercase = true\n[cell]\nname = "lstm"\n[task]\nname = "generate"\n'
+    config = RunConfig.from_toml(write(tmp_path, text))
+    assert (config.dataset, config.cell, config.task) == ("divina", "lstm", "generate")
+    assert config.dataset_options == {"lowercase": True}

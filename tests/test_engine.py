@@ -1,0 +1,172 @@
+"""The training engine: events, exact resumption, controls from another thread, and failures."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import torch
+from engine_support import registry_with_faults, tiny_config
+
+from workbench.checkpoint import load_checkpoint, read_metadata
+from workbench.engine import Run
+from workbench.errors import CheckpointError
+from workbench.events import Event, RunFailed, RunFinished, StateChanged, StepDone
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, SAMPLES_FILE
+
+
+def run_collecting(run: Run) -> tuple[RunFinished | RunFailed, list[Event]]:
+    events: list[Event] = []
+    run.subscribe(events.append)
+    return run.run_sync(), events
+
+
+def test_a_run_emits_its_events_and_writes_its_directory(tiny_corpora: Path, tmp_path: Path) -> None:
+    result, events = run_collecting(Run(tiny_config(tiny_corpora, tmp_path / "runs")))
+    assert isinstance(result, RunFinished) and result.status == "completed"
+    kinds = [event.kind for event in events]
+    assert kinds[0] == "run_started" and kinds[-1] == "run_finished"
+    assert kinds.count("step") == 6
+    assert [e.step for e in events if isinstance(e, StepDone)] == [1, 2, 3, 4, 5, 6]
+    splits = [(e.step, e.split) for e in events if e.kind == "evaluation"]
+    assert splits == [(3, "validation"), (6, "validation"), (6, "test")]
+    summary = result.summary
+    assert summary["steps"] == 6 and summary["parameters"] > 0 and summary["tokens_per_second"] > 0
+    assert set(summary["test"]) >= {"loss", "accuracy"}
+    assert summary["best_validation"]["accuracy"] >= summary["final_validation"]["accuracy"]
+    assert summary["versions"]["torch"] == torch.__version__
+    run_dir = Path(events[0].run_dir)
+    for name in ("config.toml", METRICS_FILE, SAMPLES_FILE, CHECKPOINT_FILE, BEST_FILE, "summary.json"):
+        assert (run_dir / name).is_file(), name
+    assert len((run_dir / METRICS_FILE).read_text().splitlines()) == len(events)
+    assert "--- step 3" in (run_dir / SAMPLES_FILE).read_text()
+
+
+@pytest.mark.parametrize("stop_at", [4, 5])
+def test_stop_and_resume_continues_exactly(tiny_corpora: Path, tmp_path: Path, stop_at: int) -> None:
+    config = tiny_config(tiny_corpora, tmp_path / "runs", steps=9, eval_every=3)
+    straight, straight_events = run_collecting(Run(config))
+    assert isinstance(straight, RunFinished)
+
+    first = Run(config)
+
+    def stop_at_step(event: Event) -> None:
+        if isinstance(event, StepDone) and event.step == stop_at:
+            first.stop()
+
+    first.subscribe(stop_at_step)
+    stopped, first_events = run_collecting(first)
+    assert isinstance(stopped, RunFinished) and stopped.status == "stopped"
+    assert read_metadata(first.run_dir / CHECKPOINT_FILE)["progress"]["step"] == stop_at
+    resumed, resumed_events = run_collecting(Run(config, resume=first.run_dir))
+    assert isinstance(resumed, RunFinished) and resumed.status == "completed"
+
+    def losses(events: list[Event]) -> list[float]:
+        return [e.loss for e in events if isinstance(e, StepDone)]
+
+    assert losses(first_events) + losses(resumed_events) == losses(straight_events)
+    weights, _ = load_checkpoint(Path(straight_events[0].run_dir) / CHECKPOINT_FILE)
+    resumed_weights, _ = load_checkpoint(first.run_dir / CHECKPOINT_FILE)
+    model_keys = [key for key in weights if key.startswith("model.")]
+    assert model_keys and all(torch.equal(weights[k], resumed_weights[k]) for k in model_keys)
+    assert resumed.summary["test"] == straight.summary["test"]
+
+
+def test_resuming_with_another_cell_is_refused(tiny_corpora: Path, tmp_path: Path) -> None:
+    run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=2, eval_every=0))
+    run.run_sync()
+    other = tiny_config(tiny_corpora, tmp_path / "runs", cell="lstm")
+    with pytest.raises(CheckpointError, match="trained with cell 'gru'"):
+        Run(other, resume=run.run_dir)
+    bigger = tiny_config(tiny_corpora, tmp_path / "runs")
+    bigger.cell_options["hidden_size"] = 32
+    with pytest.raises(CheckpointError, match="hidden_size"):
+        Run(bigger, resume=run.run_dir)
+
+
+def wait_for(condition: threading.Event, what: str) -> None:
+    assert condition.wait(20), f"timed out waiting for {what}"
+
+
+def test_stop_from_another_thread_ends_quickly_with_a_checkpoint(tiny_corpora: Path, tmp_path: Path) -> None:
+    run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=100_000, eval_every=0))
+    stepped = threading.Event()
+    run.subscribe(lambda event: isinstance(event, StepDone) and stepped.set())
+    run.start()
+    wait_for(stepped, "a first step")
+    run.stop()
+    assert run.join(timeout=2.0), "the run did not end within 2 s of stop()"
+    assert run.state == "finished"
+    assert isinstance(run.result, RunFinished) and run.result.status == "stopped"
+    saved = read_metadata(run.run_dir / CHECKPOINT_FILE)
+    assert saved["progress"]["step"] == run.result.summary["steps"] >= 1
+
+
+def test_pause_holds_the_loop_and_resume_continues(tiny_corpora: Path, tmp_path: Path) -> None:
+    run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=100_000, eval_every=0))
+    steps: list[int] = []
+    paused, more = threading.Event(), threading.Event()
+
+    def watch(event: Event) -> None:
+        if isinstance(event, StepDone):
+            steps.append(event.step)
+            if paused.is_set() and len(steps) > held + 2:
+                more.set()
+        if isinstance(event, StateChanged) and event.state == "paused":
+            paused.set()
+
+    held = 10**9
+    run.subscribe(watch)
+    run.start()
+    while not steps:
+        time.sleep(0.01)
+    run.pause()
+    wait_for(paused, "the paused state")
+    assert run.state == "paused"
+    held = len(steps)
+    time.sleep(0.3)
+    assert len(steps) == held, "steps ran while paused"
+    run.resume()
+    wait_for(more, "steps after resume")
+    run.stop()
+    assert run.join(timeout=2.0)
+    assert run.result.status == "stopped"
+
+
+def test_a_cell_that_raises_fails_the_run_naming_it(tiny_corpora: Path, tmp_path: Path) -> None:
+    config = tiny_config(tiny_corpora, tmp_path / "runs", cell="broken")
+    result, events = run_collecting(Run(config, registry=registry_with_faults()))
+    assert isinstance(result, RunFailed)
+    assert result.error.startswith("cell 'broken' raised RuntimeError: the broken cell gave up")
+    assert any(isinstance(e, StepDone) for e in events), "the cell should fail mid-run, not at once"
+    assert '"status": "failed"' in (tmp_path / "runs" / result.run_id / "summary.json").read_text()
+
+
+def test_nan_loss_fails_and_keeps_the_last_good_checkpoint(tiny_corpora: Path, tmp_path: Path) -> None:
+    config = tiny_config(tiny_corpora, tmp_path / "runs", eval_every=2)
+    config.task = "nan-classify"
+    run = Run(config, registry=registry_with_faults())
+    result, _ = run_collecting(run)
+    assert isinstance(result, RunFailed) and result.step == 4
+    assert "loss became nan at step 4" in result.error and "lower the learning rate" in result.error
+    saved = read_metadata(run.run_dir / CHECKPOINT_FILE)
+    assert saved["progress"]["step"] == 2
+    tensors, _ = load_checkpoint(run.run_dir / CHECKPOINT_FILE)
+    assert all(torch.isfinite(t).all() for k, t in tensors.items() if k.startswith("model."))
+
+
+def test_a_huge_learning_rate_is_caught(tiny_corpora: Path, tmp_path: Path) -> None:
+    result, _ = run_collecting(Run(tiny_config(tiny_corpora, tmp_path / "runs", learning_rate=1e30,
+                                               grad_clip=0.0)))
+    assert isinstance(result, RunFailed)
+    assert "loss became" in result.error and "train.learning_rate = 1e+30" in result.error
+
+
+def test_patience_stops_early(tiny_corpora: Path, tmp_path: Path) -> None:
+    config = tiny_config(tiny_corpora, tmp_path / "runs", steps=200, eval_every=1, patience=2,
+                         learning_rate=0.0)
+    result, events = run_collecting(Run(config))
+    assert isinstance(result, RunFinished) and result.status == "early-stopped"
+    assert result.summary["steps"] == 3 and result.summary["best_step"] == 1
