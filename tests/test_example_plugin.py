@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -60,3 +61,24 @@ def test_its_own_tests_pass(mgu):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "5 passed" in done.stdout
+
+
+def test_it_trains_headless_through_the_engine(mgu, tiny_corpora, tmp_path):
+    runs = tmp_path / "runs"
+    command = (
+        "import sys; from workbench.cli import main; sys.exit(main(['run', '--dataset', 'names', "
+        f"'--cell', 'mgu', '--task', 'classify', '--steps', '3', '--set', 'cell.hidden_size=8', "
+        f"'--set', 'cell.gate_bias=1.5', '--runs-dir', {str(runs)!r}, '--json']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", command],
+        env={**mgu.env, "WORKBENCH_CORPORA": str(tiny_corpora)}, capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [e["step"] for e in events if e["event"] == "step"] == [1, 2, 3]
+    finished = events[-1]
+    assert finished["event"] == "run_finished" and finished["status"] == "completed"
+    (run_dir,) = runs.iterdir()
+    assert (run_dir / "checkpoint.safetensors").is_file()
+    assert "gate_bias" in (run_dir / "config.toml").read_text()
