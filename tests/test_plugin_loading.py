@@ -11,6 +11,7 @@ from workbench_plugins.cells.custom import GRUCell
 
 from workbench.cells import COMMON_PARAMS, StepCellPlugin
 from workbench.cli import main
+from workbench.errors import ConfigError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param
 from workbench.registry import load_registry, replace_default_registry
@@ -166,3 +167,11 @@ def test_workbench_plugins_json_has_versions_and_problems_go_to_stderr(fake_site
     assert listed["sound-rnn"]["source"] == "workbench-sound"
     assert listed["gru"]["version"]
     assert "workbench-broken" in captured.err
+
+
+def test_asking_for_a_plugin_that_failed_to_load_names_the_reason(fake_site, fresh_default, capsys):
+    assert main(["plugins", "check", "broken"]) == 2
+    err = " ".join(capsys.readouterr().err.split())
+    assert "No plugin named 'broken'" in err and "no_such_dependency_xyz" in err
+    with pytest.raises(ConfigError, match="failed to load: workbench-broken"):
+        load_registry().get("cell", "broken")

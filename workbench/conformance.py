@@ -72,11 +72,7 @@ def find_plugin(name: str, kind: str | None = None, registry: Registry | None = 
 
 def _unknown_message(registry: Registry, name: str, kinds: Iterable[str]) -> str:
     installed = ", ".join(n for k in kinds for n in registry.names(k)) or "(none)"
-    message = f"No plugin named {name!r} is installed: the installed ones are {installed}."
-    broken = [str(problem) for problem in registry.problems if name in problem.source]
-    if broken:
-        message += " It may be one that failed to load: " + "; ".join(broken) + "."
-    return message
+    return f"No plugin named {name!r} is installed: the installed ones are {installed}." + registry.hint(name)
 
 
 def check_plugin(target: str | type[Plugin], kind: str | None = None,

@@ -72,8 +72,14 @@ class Registry:
         found = self.plugins[kind].get(name)
         if found is None:
             choices = ", ".join(sorted(self.plugins[kind])) or "(none installed)"
-            raise ConfigError(f"There is no {kind} named {name!r}: choose one of {choices}.")
+            message = f"There is no {kind} named {name!r}: choose one of {choices}."
+            raise ConfigError(message + self.hint(name))
         return found
+
+    def hint(self, name: str) -> str:
+        """A sentence on load problems that may explain why `name` is missing ("" when none)."""
+        related = [str(problem) for problem in self.problems if name in problem.source]
+        return " It may be one that failed to load: " + "; ".join(related) + "." if related else ""
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.plugins[kind])
