@@ -17,6 +17,9 @@ from workbench.registry import Registry, load_registry
 
 TINY_CELL = {"hidden_size": 16, "layers": 1}
 
+# Tiny models gain nothing from intra-op threads, and on a shared CPU their spinning costs seconds.
+torch.set_num_threads(1)
+
 
 def tiny_config(corpora: Path, runs_dir: Path, cell: str = "gru", **train: Any) -> RunConfig:
     """names + classify with a 16-unit, one-layer cell, small batches and a few steps."""

@@ -1,0 +1,79 @@
+"""Runs on disk: listing, comparing, and using a trained run without its training data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from engine_support import tiny_config
+
+from workbench.cli import main
+from workbench.config import RunConfig
+from workbench.engine import Run
+from workbench.errors import CheckpointError
+from workbench.runs import create_run_dir, find_run_dir, list_runs, read_run
+from workbench.trained import load_trained
+
+
+@pytest.fixture
+def trained_runs(tiny_corpora: Path, tmp_path: Path) -> Path:
+    """Two finished runs: a names classifier and a poem generator."""
+    runs = tmp_path / "runs"
+    Run(tiny_config(tiny_corpora, runs, steps=4, eval_every=2)).run_sync()
+    generate = RunConfig("divina", "lstm", "generate", cell_options={"hidden_size": 16, "layers": 1},
+                         task_options={"seq_len": 16, "embedding_size": 8, "sample_length": 20},
+                         train={"steps": 3, "batch_size": 8}, runs_dir=runs, corpora=tiny_corpora)
+    Run(generate).run_sync()
+    return runs
+
+
+def test_list_and_read_runs(trained_runs: Path) -> None:
+    records = list_runs(trained_runs)
+    assert sorted((r.dataset, r.cell, r.task, r.status) for r in records) == [
+        ("divina", "lstm", "generate", "completed"), ("names", "gru", "classify", "completed")]
+    by_task = {record.task: record for record in records}
+    assert by_task["classify"].metric_name == "accuracy" and by_task["generate"].metric_name == "bpc"
+    assert by_task["generate"].steps == 3 and by_task["generate"].metric > 0
+    assert find_run_dir(records[0].run_id, trained_runs) == records[0].run_dir
+    with pytest.raises(CheckpointError, match="No run 'nope'"):
+        find_run_dir("nope", trained_runs)
+    with pytest.raises(CheckpointError, match="not a run directory"):
+        read_run(trained_runs)
+
+
+def test_run_ids_are_unique(tmp_path: Path) -> None:
+    made = {create_run_dir(tmp_path, "names", "gru", "classify") for _ in range(3)}
+    assert len(made) == 3 and all(path.name.endswith(("classify", "-2", "-3")) for path in made)
+
+
+def test_trained_models_predict_and_sample_without_data(
+    trained_runs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WORKBENCH_CORPORA")
+    by_task = {record.task: record for record in list_runs(trained_runs)}
+    classifier = load_trained(by_task["classify"].run_dir)
+    top = classifier.predict("Smirnov", top=2)
+    assert len(top) == 2 and {label for label, _ in top} <= {"English", "Italian", "Russian"}
+    assert 0 < top[1][1] <= top[0][1] <= 1
+    writer = load_trained(by_task["generate"].run_dir, which="last")
+    first = "".join(writer.sample("Nel", 20, temperature=1.0, top_k=5, seed=3))
+    assert first == "".join(writer.sample("Nel", 20, temperature=1.0, top_k=5, seed=3))
+    with pytest.raises(CheckpointError, match="choose 'best' or 'last'"):
+        load_trained(by_task["generate"].run_dir, which="newest")
+
+
+def test_runs_predict_and_sample_commands(trained_runs: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["runs", "--runs-dir", str(trained_runs), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    ids = {entry["task"]: entry["id"] for entry in listed}
+    assert main(["runs", "compare", ids["classify"], ids["generate"], "--runs-dir", str(trained_runs)]) == 0
+    table = capsys.readouterr().out
+    assert "gru" in table and "lstm" in table and "tokens/s" in table
+    assert main(["predict", ids["classify"], "Rossi", "--top", "3", "--runs-dir", str(trained_runs)]) == 0
+    assert "Italian" in capsys.readouterr().out
+    assert main(["sample", ids["generate"], "--prompt", "Nel mezzo", "--length", "15", "--seed", "1",
+                 "--runs-dir", str(trained_runs)]) == 0
+    assert capsys.readouterr().out.startswith("Nel mezzo")
+    assert main(["predict", ids["generate"], "Rossi", "--runs-dir", str(trained_runs)]) == 2
+    assert "does not predict labels" in capsys.readouterr().err
