@@ -93,8 +93,7 @@ class Reader:
             assert "indrnn" in default_registry().names("cell")
             return
         if argv[0] == "run":  # the same command on a tiny model for one step: the test stays fast
-            argv[argv.index("--steps") + 1] = "1"
-            argv += ["--set", "cell.hidden_size=8", "--set", "cell.layers=1"]
+            argv += ["--steps", "1", "--set", "cell.hidden_size=8", "--set", "cell.layers=1"]
         self.monkeypatch.chdir(self.cwd)
         code = main(argv)
         captured = self.capsys.readouterr()
@@ -143,7 +142,7 @@ def test_the_package_tree_shows_the_files_the_guide_writes():
     tree = next(block.text for block in guide_blocks() if block.language == "text")
     paths = [block.path for block in guide_blocks() if block.path]
     written = [path for path in paths if path.startswith("workbench-indrnn/")]
-    assert len(written) == 3
+    assert len(written) == 4
     for path in written:
         assert Path(path).name in tree, path
 
