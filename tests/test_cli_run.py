@@ -107,3 +107,16 @@ def test_sigint_stops_cleanly_with_a_checkpoint(tiny_corpora: Path, tmp_path: Pa
     assert last["event"] == "run_finished" and last["status"] == "stopped"
     (run,) = list_runs(tmp_path / "runs")
     assert (run.run_dir / CHECKPOINT_FILE).is_file() and run.status == "stopped"
+
+
+def test_bench_reports_engine_and_plain_speeds(capsys: pytest.CaptureFixture) -> None:
+    args = ["bench", "--cell", "gru", "--cell", "gru-custom", "--hidden", "8", "--batch", "2", "--seq", "4",
+            "--embedding", "4", "--repeats", "1", "--steps", "1", "--device", "cpu", "--json"]
+    assert main(args) == 0
+    report = json.loads(capsys.readouterr().out)
+    gru, custom = report["results"]
+    assert (gru["cell"], gru["native"], custom["native"]) == ("gru", "gru", "gru")
+    assert gru["engine_tokens_per_second"] > 0 and gru["plain_tokens_per_second"] > 0
+    assert custom["custom_over_native"] == pytest.approx(
+        custom["engine_tokens_per_second"] / gru["engine_tokens_per_second"])
+    assert main(["bench", "--cell", "nope", "--json"]) == 2

@@ -12,9 +12,10 @@ from engine_support import registry_with_faults, tiny_config
 
 from workbench.checkpoint import load_checkpoint, read_metadata
 from workbench.engine import Run
-from workbench.errors import CheckpointError
+from workbench.errors import CheckpointError, ConfigError
 from workbench.events import Event, RunFailed, RunFinished, StateChanged, StepDone
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, SAMPLES_FILE
+from workbench.training import learning_rate_factor
 
 
 def run_collecting(run: Run) -> tuple[RunFinished | RunFailed, list[Event]]:
@@ -166,7 +167,44 @@ def test_a_huge_learning_rate_is_caught(tiny_corpora: Path, tmp_path: Path) -> N
 
 def test_patience_stops_early(tiny_corpora: Path, tmp_path: Path) -> None:
     config = tiny_config(tiny_corpora, tmp_path / "runs", steps=200, eval_every=1, patience=2,
-                         learning_rate=0.0)
+                         learning_rate=0.0, optimizer="sgd")
     result, events = run_collecting(Run(config))
     assert isinstance(result, RunFinished) and result.status == "early-stopped"
     assert result.summary["steps"] == 3 and result.summary["best_step"] == 1
+
+
+def test_a_time_budget_alone_bounds_the_run(tiny_corpora: Path, tmp_path: Path) -> None:
+    config = tiny_config(tiny_corpora, tmp_path / "runs", steps=0, epochs=0, time_budget=0.2, eval_every=0)
+    result, events = run_collecting(Run(config))
+    assert isinstance(result, RunFinished) and result.status == "completed"
+    assert result.summary["steps"] == sum(isinstance(e, StepDone) for e in events) > 0
+
+
+def test_epochs_bound_the_run_and_evaluate_at_each_end(tiny_corpora: Path, tmp_path: Path) -> None:
+    config = tiny_config(tiny_corpora, tmp_path / "runs", steps=0, epochs=2, eval_every=0)
+    result, events = run_collecting(Run(config))
+    started = events[0]
+    assert isinstance(result, RunFinished) and result.summary["epochs"] == 2
+    assert result.summary["steps"] == started.total_steps
+    validations = [e.step for e in events if e.kind == "evaluation" and e.split == "validation"]
+    assert validations == [started.total_steps // 2, started.total_steps]
+
+
+@pytest.mark.parametrize(("schedule", "step", "progress", "factor"), [
+    ("constant", 0, 0.0, 0.25),  # warm-up: step 1 of 4
+    ("constant", 10, 0.5, 1.0),
+    ("cosine", 10, 0.5, 0.5),
+    ("cosine", 10, 1.0, 0.0),
+    ("linear", 10, 0.25, 0.75),
+])
+def test_learning_rate_curves(schedule: str, step: int, progress: float, factor: float) -> None:
+    assert learning_rate_factor(schedule, 4, step, progress) == pytest.approx(factor)
+
+
+def test_asking_for_cuda_without_it_is_a_config_error(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.raises(ConfigError, match="no CUDA device"):
+        Run(tiny_config(tiny_corpora, tmp_path / "runs", device="cuda"))
+    assert not (tmp_path / "runs").exists()

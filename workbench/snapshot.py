@@ -20,9 +20,11 @@ from workbench.checkpoint import (
     load_model_tensors,
     model_tensors,
     optimizer_state,
+    read_metadata,
     restore_optimizer,
     save_checkpoint,
 )
+from workbench.config import RunConfig
 from workbench.errors import CheckpointError
 from workbench.events import CheckpointSaved
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE
@@ -114,3 +116,29 @@ def _rng_tensors(data_rng: torch.Generator, sample_rng: torch.Generator) -> dict
         for index, state in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"rng.cuda.{index}"] = state
     return tensors
+
+
+def check_resumable(run_dir: Path, config: RunConfig) -> None:
+    """Refuse to resume a run with another dataset, cell, task or model-shaping options."""
+    path = run_dir / CHECKPOINT_FILE
+    if not path.is_file():
+        raise CheckpointError(
+            f"Cannot resume {run_dir}: it has no {CHECKPOINT_FILE} (the run saved none before it ended)."
+        )
+    saved = RunConfig.from_dict(read_metadata(path)["config"], source=str(path))
+    for kind in ("dataset", "cell", "task"):
+        was, now = getattr(saved, kind), getattr(config, kind)
+        if was != now:
+            raise CheckpointError(
+                f"Cannot resume {run_dir} with {kind} {now!r}: it was trained with {kind} {was!r}. "
+                f"Resume with the same {kind}, or start a new run."
+            )
+        was_options, now_options = getattr(saved, f"{kind}_options"), getattr(config, f"{kind}_options")
+        if was_options != now_options:
+            keys = {*was_options, *now_options}
+            changed = sorted(k for k in keys if was_options.get(k) != now_options.get(k))
+            raise CheckpointError(
+                f"Cannot resume {run_dir}: {kind} option {changed[0]!r} was "
+                f"{was_options.get(changed[0])!r} and is now {now_options.get(changed[0])!r}. "
+                "Only [train] settings may change on resume."
+            )

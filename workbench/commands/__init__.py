@@ -1,6 +1,7 @@
 """Headless subcommands, one module each; every module has `register(subparsers)`."""
 
 from workbench.commands import (
+    bench_command,
     corpora_command,
     plugins_command,
     predict_command,
@@ -8,4 +9,5 @@ from workbench.commands import (
     runs_command,
 )
 
-SUBCOMMANDS = [plugins_command, corpora_command, run_command, runs_command, predict_command]
+SUBCOMMANDS = [plugins_command, corpora_command, run_command, runs_command, predict_command,
+               bench_command]
