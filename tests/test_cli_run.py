@@ -83,6 +83,9 @@ def test_resume_from_the_command_line(
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert events[0]["resumed_from_step"] == 3
     assert [e["step"] for e in events if e["event"] == "step"] == [4, 5]
+    assert main(["run", "--resume", str(run.run_dir), "--json"]) == 0  # its config.toml now says 5 steps
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert not [e for e in events if e["event"] == "step"] and events[-1]["summary"]["steps"] == 5
     assert main(["run", "--resume", str(run.run_dir), "--cell", "lstm", "--steps", "6"]) == 2
     assert "trained with cell 'gru'" in capsys.readouterr().err
 

@@ -63,13 +63,15 @@ class TrainingLoop:
     def run_steps(self) -> str:
         """Train until a bound, early stopping or a stop request; returns the finishing status."""
         train, progress, run = self.train, self.progress, self.run
-        steps, epochs, budget = train["steps"], train["epochs"], train["time_budget"]
+        epochs = train["epochs"]
         eval_every, sample_every = train["eval_every"], train["sample_every"]
         session_start = time.perf_counter()
         started_at = session_start - progress.elapsed
         session_tokens = 0
         session_steps = 0
         device_is_cpu = run.device.type == "cpu"
+        if self._bound_reached():  # a resumed run that had already reached its bounds
+            return "completed"
         while not (epochs and progress.epoch >= epochs):
             if progress.position == 0:
                 progress.epoch_rng = self.data_rng.get_state()
@@ -109,13 +111,17 @@ class TrainingLoop:
                     return "early-stopped"
                 if run.stop.is_set():
                     return self._stopping()
-                if (steps and progress.step >= steps) or (budget and progress.elapsed >= budget):
+                if self._bound_reached():
                     return "completed"
             progress.epoch += 1
             progress.position = 0
             if not eval_every and self.validate():
                 return "early-stopped"
         return "completed"
+
+    def _bound_reached(self) -> bool:
+        steps, budget, progress = self.train["steps"], self.train["time_budget"], self.progress
+        return bool((steps and progress.step >= steps) or (budget and progress.elapsed >= budget))
 
     def _wait_while_paused(self) -> None:
         run = self.run
