@@ -42,23 +42,29 @@ class LiveScreen(Screen):
         self._shown_log: dict[int, int] = {}
         self._board: Board | None = None
         self._queue: RunQueue | None = None
+        # Kept as attributes: the tab panes compose lazily, and the first repaint may come first.
+        self.chart = LineChart("loss (nats) — training ━  validation ◆", id="loss-chart")
+        self.metrics = MetricsPanel(id="metrics")
+        self.samples = RichLog(id="samples-log", wrap=True, markup=False, auto_scroll=True)
+        self.log_view = RichLog(id="event-log", wrap=True, markup=False, auto_scroll=True)
+        self.table = CompareTable(id="compare-table")
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="live-top"):
-            yield LineChart("loss (nats) — training ━  validation ◆", id="loss-chart")
-            yield MetricsPanel(id="metrics")
+            yield self.chart
+            yield self.metrics
         with TabbedContent(id="live-tabs", initial="samples"):
             with TabPane("Samples (s)", id="samples"):
-                yield RichLog(id="samples-log", wrap=True, markup=False, auto_scroll=True)
+                yield self.samples
             with TabPane("Log (l)", id="log"):
-                yield RichLog(id="event-log", wrap=True, markup=False, auto_scroll=True)
+                yield self.log_view
             with TabPane("Compare (t)", id="compare"):
-                yield CompareTable(id="compare-table")
+                yield self.table
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.query_one(MetricsPanel).show(None)
+        self.metrics.show(None)
 
     def on_screen_resume(self) -> None:
         self.show_board(self.app.board, self.app.queue, force=True)  # type: ignore[attr-defined]
@@ -70,11 +76,11 @@ class LiveScreen(Screen):
         if versions == self._versions and not force:
             return
         self._versions = versions
-        self.query_one(LineChart).plot(self._series(board.tracks))
+        self.chart.plot(self._series(board.tracks))
         current = self._current(board, queue)
-        self.query_one(MetricsPanel).show(current, waiting=len(queue.pending))
+        self.metrics.show(current, waiting=len(queue.pending))
         self._append_new(board.tracks)
-        self.query_one(CompareTable).show(board.tracks)
+        self.table.show(board.tracks)
         self.sub_title = _describe(current)
 
     def _series(self, tracks: list[RunTrack]) -> list[Series]:
@@ -92,8 +98,7 @@ class LiveScreen(Screen):
         return started[-1] if started else (board.tracks[-1] if board.tracks else None)
 
     def _append_new(self, tracks: list[RunTrack]) -> None:
-        samples = self.query_one("#samples-log", RichLog)
-        log = self.query_one("#event-log", RichLog)
+        samples, log = self.samples, self.log_view
         for track in tracks:
             shown = self._shown_samples.get(id(track), 0)
             previous = track.samples[shown - 1][0] if shown else None

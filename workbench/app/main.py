@@ -56,6 +56,7 @@ class WorkbenchApp(App):
         self.registry = registry
         self.board = Board()
         self.queue = RunQueue(self.board, self._start_thread)
+        self.screens_by_name: dict[str, Screen] = {}
 
     @property
     def runs_dir(self) -> Path:
@@ -74,10 +75,14 @@ class WorkbenchApp(App):
 
     def on_mount(self) -> None:
         self.set_class(self.size.width < NARROW_COLUMNS, "-narrow")
-        self.install_screen(SetupScreen(), "setup")
-        self.install_screen(LiveScreen(), "live")
-        self.install_screen(RunsScreen(), "runs")
-        self.install_screen(ModelScreen(), "model")
+        # Made here, not in __init__: widgets need the running app.
+        self.setup_screen = SetupScreen()
+        self.live_screen = LiveScreen()
+        self.model_screen = ModelScreen()
+        self.screens_by_name = {"setup": self.setup_screen, "live": self.live_screen,
+                                "runs": RunsScreen(), "model": self.model_screen}
+        for name, screen in self.screens_by_name.items():
+            self.install_screen(screen, name)
         self.push_screen("setup")
         self.set_interval(REFRESH_SECONDS, self.refresh_runs)
         if self.registry is None:
@@ -99,7 +104,7 @@ class WorkbenchApp(App):
         for problem in registry.problems:
             self.notify(f"Plugin {problem.source} was not loaded: {problem.reason}",
                         title="Plugin problem", severity="warning", timeout=10)
-        await self.get_screen("setup").show_registry(registry)  # type: ignore[attr-defined]
+        await self.setup_screen.show_registry(registry)
 
     def _start_thread(self, function) -> None:  # noqa: ANN001 - any zero-argument callable
         self.run_worker(function, thread=True, group="runs")
@@ -116,13 +121,12 @@ class WorkbenchApp(App):
     def refresh_runs(self) -> None:
         """Timer: drain the training events and repaint the live view if it is showing."""
         self.queue.poll()
-        live = self.get_screen("live")
-        if live.is_current:
-            live.show_board(self.board, self.queue)  # type: ignore[attr-defined]
+        if self.live_screen.is_current:
+            self.live_screen.show_board(self.board, self.queue)
 
     def use_model(self, run_dir: Path) -> None:
         """Open the model screen on `run_dir`."""
-        self.get_screen("model").use(run_dir)  # type: ignore[attr-defined]
+        self.model_screen.use(run_dir)
         self.action_show("model")
 
     # Actions
@@ -142,7 +146,7 @@ class WorkbenchApp(App):
         rows = [("everywhere", b.key, b.description) for b in self._bindings_of(self.BINDINGS)]
         rows.append(("everywhere", "ctrl+p", "Command palette"))
         for name, title in SCREENS.items():
-            screen = self.get_screen(name)
+            screen = self.screens_by_name[name]
             rows += [(title, b.key, b.description) for b in self._bindings_of(screen.BINDINGS)]
         return rows
 

@@ -125,7 +125,7 @@ class ModelScreen(Screen):
         try:
             from workbench.trained import load_trained
 
-            trained = load_trained(run_dir)
+            trained = load_trained(run_dir, registry=self.app.registry)  # type: ignore[attr-defined]
         except WorkbenchError as error:
             self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {error}")
             return
@@ -163,7 +163,7 @@ class ModelScreen(Screen):
             self.app.call_from_thread(self.query_one("#predictions", Static).update, "")
             return
         try:
-            ranked = self.trained.task.predict(self.trained.model, text, TOP)
+            ranked = self.trained.predict(text, TOP)
         except WorkbenchError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
@@ -200,15 +200,12 @@ class ModelScreen(Screen):
 
     @work(thread=True, exclusive=True, group="sample")
     def _sample(self, prompt: str, options: dict[str, Any]) -> None:
-        import torch
-
         worker = get_current_worker()
-        generator = torch.Generator().manual_seed(int(time.time()))
         chunk: list[str] = []
         flushed = time.monotonic()
         try:
-            for char in self.trained.task.sample(self.trained.model, prompt, options["length"],
-                                                 options["temperature"], options["top_k"], generator):
+            for char in self.trained.sample(prompt, options["length"], options["temperature"],
+                                            options["top_k"]):
                 if worker.is_cancelled:
                     return
                 chunk.append(char)

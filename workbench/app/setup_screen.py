@@ -140,7 +140,7 @@ class SetupScreen(Screen):
             form = ParamForm(title, owner, params, values, id=f"form-{kind}-{_css_id(name)}")
             self._forms[key] = form
         elif form.is_mounted:
-            form.set_defaults(defaults)
+            form.set_defaults({p.name: defaults.get(p.name, p.default) for p in params})
         return form
 
     async def on_select_changed(self, event: Select.Changed) -> None:

@@ -1,0 +1,101 @@
+"""Helpers for driving the app in pilot tests: a registry of the built-in plugins only, tiny
+options that train in well under a second, and waiting for the app's workers and runs."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from workbench.app.main import WorkbenchApp
+from workbench.registry import SELECT_ENV, Registry, load_registry
+
+TINY_CELL = {"hidden_size": 8, "layers": 1, "bidirectional": False}
+TINY_TASK = {"embedding_size": 8}
+TINY_TRAIN = {"steps": 6, "batch_size": 8, "eval_every": 3}
+WAIT_SECONDS = 60.0
+
+_builtins: Registry | None = None
+
+
+def builtin_registry() -> Registry:
+    """Only this package's plugins, so screens look the same whatever else is installed."""
+    global _builtins
+    if _builtins is None:
+        saved = os.environ.get(SELECT_ENV)
+        os.environ[SELECT_ENV] = "workbench"
+        try:
+            _builtins = load_registry()
+        finally:
+            if saved is None:
+                del os.environ[SELECT_ENV]
+            else:
+                os.environ[SELECT_ENV] = saved
+    return _builtins
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test body on a fresh event loop (pytest itself runs only plain functions)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
+
+
+def make_app(runs_dir: Path) -> WorkbenchApp:
+    return WorkbenchApp(runs_dir=runs_dir, registry=builtin_registry())
+
+
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str) -> None:
+    """Let the app run until `condition()` holds (a generous limit only guards against hangs)."""
+    waited = 0.0
+    while not condition():
+        assert waited < WAIT_SECONDS, f"gave up waiting for {what}"
+        await pilot.pause(0.05)
+        waited += 0.05
+
+
+async def ready(pilot: Pilot) -> None:
+    """Wait until the set-up screen shows the forms of the default choices."""
+    await wait_for(pilot, lambda: "train:train" in pilot.app.setup_screen._forms, "the forms")
+    await pilot.pause()
+
+
+def form(app: WorkbenchApp, kind: str, name: str):  # noqa: ANN201 - a ParamForm
+    return app.setup_screen._forms[f"{kind}:{name}"]
+
+
+async def choose(pilot: Pilot, dataset: str = "names", task: str = "classify",
+                 cells: tuple[str, ...] = ("gru",), **train: Any) -> None:
+    """Pick plugins and fill the forms with tiny values, as a person would with the controls."""
+    setup = pilot.app.setup_screen
+    setup.query_one("#dataset").value = dataset
+    await pilot.pause()
+    setup.query_one("#task").value = task
+    await pilot.pause()
+    chooser = setup.query_one("#cells")
+    chooser.deselect_all()
+    for cell in cells:
+        chooser.select(cell)
+    await wait_for(pilot, lambda: all(f"cell:{c}" in setup._forms for c in cells)
+                   and f"task:{task}" in setup._forms, "the chosen plugins' forms")
+    await pilot.pause()
+    for cell in cells:
+        form(pilot.app, "cell", cell).load(TINY_CELL)
+    form(pilot.app, "task", task).load(TINY_TASK)
+    form(pilot.app, "train", "train").load({**TINY_TRAIN, **train})
+    await pilot.pause()
+
+
+async def run_to_end(pilot: Pilot) -> None:
+    """Start from the set-up screen and wait for every queued run to finish."""
+    await pilot.press("ctrl+r")
+    await wait_for(pilot, lambda: pilot.app.board.tracks and not pilot.app.queue.busy, "the runs to end")
+    await pilot.pause(0.3)

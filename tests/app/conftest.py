@@ -1,0 +1,26 @@
+"""Fixtures for the app tests: an app over tiny corpora with its own runs directory."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from app_support import make_app
+
+from workbench.app.main import WorkbenchApp
+
+
+@pytest.fixture
+def app(tiny_corpora: Path, tmp_path: Path) -> WorkbenchApp:
+    return make_app(tmp_path / "runs")
+
+
+@pytest.fixture
+def utc(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clock times in the log read the same on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()

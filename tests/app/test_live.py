@@ -1,0 +1,106 @@
+"""Training from the app with the real engine on tiny corpora: start, watch, steer, compare, quit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app_support import choose, pilot_test, ready, run_to_end, wait_for
+
+from workbench.app.compare_table import compare_row
+from workbench.app.metrics_panel import MetricsPanel
+
+
+@pilot_test
+async def test_a_run_streams_into_chart_metrics_samples_and_matches_its_summary(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",))
+        await run_to_end(pilot)
+        assert app.screen.id == "live"
+        (track,) = app.board.tracks
+        assert track.state == "completed"
+        assert [step for step, _ in track.train] == [1, 2, 3, 4, 5, 6]
+        assert [step for step, _ in track.validation] == [3, 6]
+        chart = app.screen.query_one("#loss-chart")
+        assert any(series.points for series in chart.series)
+        assert any(0x2800 < ord(char) <= 0x28FF for char in chart.render().plain)
+
+        summary = json.loads((Path(track.run_dir) / "summary.json").read_text())
+        assert track.summary == summary
+        accuracy = summary["final_validation"]["accuracy"]
+        assert f"{accuracy:.4g}" in _plain(app.screen.query_one(MetricsPanel))
+        row = [str(cell) for cell in compare_row(track)]
+        assert row[1] == "completed" and row[-1] == "6"
+        assert f"{summary['best_validation']['accuracy']:.4g}" in row[2]
+        samples = app.screen.query_one("#samples-log")
+        assert len(samples.lines) >= len(track.samples) > 0
+
+
+@pilot_test
+async def test_pause_resume_and_stop_leave_a_checkpoint(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",), steps=100000, epochs=0, eval_every=0)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.board.tracks[0].step >= 2, "training to start")
+        track = app.board.tracks[0]
+        await pilot.press("p")
+        await wait_for(pilot, lambda: track.state == "paused", "the pause")
+        paused_at = track.step
+        await pilot.pause(0.3)
+        assert track.step <= paused_at + 1
+        await pilot.press("p")
+        await wait_for(pilot, lambda: track.step > paused_at + 1, "training to go on")
+        await pilot.press("x")
+        await wait_for(pilot, lambda: track.finished, "the stop")
+        assert track.state == "stopped"
+        assert (Path(track.run_dir) / "checkpoint.safetensors").is_file()
+        assert json.loads((Path(track.run_dir) / "summary.json").read_text())["steps"] == track.step
+
+
+@pilot_test
+async def test_compare_two_cells_on_one_chart_and_table(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru", "lstm-custom"), steps=4, eval_every=2)
+        await run_to_end(pilot)
+        tracks = app.board.tracks
+        assert [t.cell for t in tracks] == ["gru", "lstm-custom"]
+        assert all(t.state == "completed" for t in tracks)
+        assert len({t.colour for t in tracks}) == 2
+        chart = app.screen.query_one("#loss-chart")
+        assert {s.label for s in chart.series if s.points} >= {"gru", "lstm-custom"}
+        table = app.screen.query_one("#compare-table")
+        assert table.row_count == 2
+        assert tracks[0].parameters != tracks[1].parameters
+
+
+@pilot_test
+async def test_quit_while_training_asks_then_stops_with_a_checkpoint(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",), steps=100000, epochs=0, eval_every=0)
+        await pilot.press("ctrl+r")
+        await wait_for(pilot, lambda: app.board.tracks[0].step >= 1, "training to start")
+        track = app.board.tracks[0]
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.is_running and not track.finished
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await wait_for(pilot, lambda: not app.is_running, "the app to quit")
+    assert (Path(track.run_dir) / "checkpoint.safetensors").is_file()
+    assert json.loads((Path(track.run_dir) / "summary.json").read_text())["status"] == "stopped"
+
+
+def _plain(widget) -> str:  # noqa: ANN001 - any Static
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(widget.content)
+    return console.export_text()

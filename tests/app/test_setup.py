@@ -1,0 +1,79 @@
+"""The set-up screen: forms from declarations, validation beside the field, configs in and out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app_support import choose, form, pilot_test, ready
+
+from workbench.config import RunConfig
+
+
+@pilot_test
+async def test_bad_value_is_explained_beside_its_field_and_blocks_start(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        field = form(app, "cell", "lstm").field("hidden_size")
+        field.control.focus()
+        field.control.value = ""
+        await pilot.press("minus", "3")
+        await pilot.pause()
+        message = str(field.query_one(".param-message").content)
+        assert field.has_class("-invalid")
+        assert "too small" in message and "minimum is 1" in message
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert app.board.tracks == []
+        assert app.screen.id == "setup"
+        field.control.value = "12"
+        await pilot.pause()
+        assert not field.has_class("-invalid")
+
+
+@pilot_test
+async def test_forms_follow_the_chosen_plugins_and_task_defaults(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = app.setup_screen
+        assert form(app, "cell", "lstm").field("bidirectional").value is True  # classify's preference
+        await choose(pilot, dataset="divina", task="generate", cells=("gru", "rnn-custom"))
+        titles = [f.title for f in setup.query("ParamForm")]
+        assert titles == ["dataset · divina", "task · generate", "cell · gru", "cell · rnn-custom",
+                          "training"]
+        assert form(app, "task", "generate").field("seq_len").value == 128
+
+
+@pilot_test
+async def test_config_saved_from_the_form_loads_back(app, tmp_path: Path) -> None:
+    path = tmp_path / "compare.toml"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru", "lstm"), steps=42)
+        setup = app.setup_screen
+        setup.query_one("#config-path").value = str(path)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        saved = RunConfig.from_toml(path)
+        assert saved.cells == ["gru", "lstm"] and saved.train["steps"] == 42
+        assert saved.plugin_options["gru"]["hidden_size"] == 8
+
+        await choose(pilot, cells=("rnn",), steps=7)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.5)
+        assert setup.chosen_cells == ["gru", "lstm"]
+        assert form(app, "train", "train").field("steps").value == 42
+        assert setup.config().train["steps"] == 42
+
+
+@pilot_test
+async def test_bad_config_file_is_a_message_not_a_crash(app, tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text('dataset = "names"\ncell = "gru"\ntask = "classify"\n[train]\nstepz = 3\n')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.setup_screen.query_one("#config-path").value = str(path)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.3)
+        messages = [n.message for n in app._notifications]
+        assert any("stepz" in m for m in messages), messages
+        assert app.screen.id == "setup"
