@@ -38,11 +38,13 @@ def list_plugins(args: argparse.Namespace) -> int:
     console = Console()
     for kind in KINDS:
         table = Table(title=f"{kind}s", title_justify="left", expand=False)
-        for column in ("name", "package", "version", "description", "parameters"):
+        for column in ("name", "package", "version"):
+            table.add_column(column, no_wrap=True)  # names are typed and searched for: never broken
+        for column in ("description", "parameters"):
             table.add_column(column)
         for name in registry.names(kind):
             info = registry.plugins[kind][name]
-            params = ", ".join(f"{p.name}={p.default!r}" for p in info.cls.params)
+            params = "\n".join(f"{p.name}={p.default!r}" for p in info.cls.params)
             cells = (name, info.source, info.version, info.cls.description, params)
             table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
