@@ -240,6 +240,8 @@ def test_windows_never_cross_documents_and_cover_each_target_once():
         assert sorted(targets) == sorted(expected)
     short, _ = stream.windows(4, torch.tensor([0, 3, 3]))
     assert [BOS, 30, EOS, PAD, PAD] in short.tolist()  # short documents: one right-padded window
+    names = TokenStream(stream.tokens[13:], torch.tensor([0, 3]), torch.tensor([3, 4]))
+    assert names.windows(128, torch.tensor([5, 5]))[0].tolist() == [[BOS, 30, EOS, PAD], [BOS, 40, 41, EOS]]
 
 
 def test_generate_batches_shift_targets_by_one_and_move_boundaries_each_epoch():

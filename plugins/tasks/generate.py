@@ -54,14 +54,17 @@ class TokenStream:
     sizes: Tensor
 
     def windows(self, seq_len: int, shifts: Tensor) -> tuple[Tensor, Tensor]:
-        """Every window of the split, padded to (count, seq_len + 1), and each one's true length.
+        """Every window of the split, padded to (count, span), and each one's true length.
+
+        The span is seq_len + 1, or the longest document when all are shorter (names need no
+        129-token rows).
 
         A document longer than one window with shift s > 0 starts with a head window of s + 1
         tokens, then windows start at s, s + seq_len, ... Consecutive windows share one token: the
         last input of one is the first of the next, so each token is predicted exactly once.
         """
-        span = seq_len + 1
-        shifts = torch.where(self.sizes > span, shifts, torch.zeros_like(shifts))
+        shifts = torch.where(self.sizes > seq_len + 1, shifts, torch.zeros_like(shifts))
+        span = min(seq_len + 1, int(self.sizes.max()))
         head = (shifts > 0).long()
         counts = head + torch.div(self.sizes - 1 - shifts + seq_len - 1, seq_len, rounding_mode="floor")
         document = torch.repeat_interleave(torch.arange(len(counts)), counts)
@@ -91,7 +94,7 @@ class Generate(Task):
     form = "generation"
     metric = "bpc"
     higher_is_better = False
-    train_defaults = {"learning_rate": 2e-3, "batch_size": 64, "epochs": 6, "grad_clip": 1.0}
+    train_defaults = {"learning_rate": 2e-3, "batch_size": 64, "epochs": 6}
     params = (
         Param("embedding_size", int, 64, "size of each character's learned vector", min=1, max=4096),
         Param("seq_len", int, 128, "characters per training window (backpropagation span)", min=1, max=4096),
