@@ -115,6 +115,7 @@ class StepRecurrent(Recurrent):
         if lengths is not None:
             _check_lengths(lengths, batch, time)
             timeline = _Timeline(time, lengths, inputs.device)
+        initials = list(zip(*(part.unbind(0) for part in state), strict=True))
         finals: list[State] = []
         layer_input = inputs
         for layer in range(self.num_layers):
@@ -124,9 +125,8 @@ class StepRecurrent(Recurrent):
             for direction in range(self.num_directions):
                 index = layer * self.num_directions + direction
                 cell: StepCell = self.cells[cell_key(layer, direction)]  # type: ignore[assignment]
-                initial = tuple(part[index] for part in state)
                 sequence = _reverse(layer_input, timeline) if direction else layer_input
-                output, final = _run_cell(cell, sequence, initial, timeline)
+                output, final = _run_cell(cell, sequence, initials[index], timeline)
                 outputs.append(_reverse(output, timeline) if direction else output)
                 finals.append(final)
             layer_input = torch.cat(outputs, dim=-1) if len(outputs) > 1 else outputs[0]
