@@ -8,8 +8,8 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
+from workbench.atomic import atomic_write
 from workbench.checkpoint import (
-    atomic_write,
     load_checkpoint,
     optimizer_state,
     read_metadata,

@@ -19,28 +19,14 @@ from typing import Any
 import torch
 from torch import nn
 
+from workbench.bench_settings import BenchSettings
 from workbench.datasets import Dataset, Document, GenerationData
 from workbench.registry import Registry, default_registry
 from workbench.tasks import Batch
 from workbench.training import pick_device, train_step
 
-DEFAULT_CELLS = ("lstm", "lstm-custom", "gru", "gru-custom", "rnn", "rnn-custom")
 _NATIVE = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz .,;:!?'ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-@dataclass(frozen=True)
-class BenchSettings:
-    cells: tuple[str, ...] = DEFAULT_CELLS
-    hidden: int = 256
-    batch: int = 64
-    seq: int = 128
-    layers: int = 1
-    embedding: int = 64
-    repeats: int = 5
-    steps: int = 3  # timed steps per repeat and side
-    device: str = "auto"
-    seed: int = 0
 
 
 @dataclass(frozen=True)

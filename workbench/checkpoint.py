@@ -8,8 +8,6 @@ directory, fsync, rename), so a crash mid-write leaves the previous checkpoint i
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,30 +17,12 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 from torch import Tensor, nn
 
+from workbench.atomic import atomic_write
 from workbench.errors import CheckpointError
 
 METADATA_KEY = "workbench"
 MODEL_PREFIX = "model."
 OPTIMIZER_PREFIX = "optimizer."
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` so that readers see the old file or the new one, never a mix."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_json(path: Path, document: Any) -> None:
-    atomic_write(path, (json.dumps(document, indent=2) + "\n").encode("utf-8"))
 
 
 def save_checkpoint(path: Path, tensors: dict[str, Tensor], metadata: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 import torch
 
-from workbench.checkpoint import atomic_write
+from workbench.atomic import atomic_write
 from workbench.config import RunConfig
 from workbench.errors import RunFailed, WorkbenchError
 from workbench.events import Event, RunFinished, RunStarted

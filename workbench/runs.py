@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from workbench.checkpoint import atomic_write_json
+from workbench.atomic import atomic_write_json
 from workbench.errors import CheckpointError
 from workbench.events import Event
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
 
-from workbench.bench import DEFAULT_CELLS, BenchResult, BenchSettings, custom_over_native, run_bench
+from workbench.bench_settings import DEFAULT_CELLS, BenchSettings
+
+if TYPE_CHECKING:
+    from workbench.bench import BenchResult
 
 _DEFAULTS = BenchSettings()
 
@@ -30,6 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
+    from workbench.bench import custom_over_native, run_bench
+
     settings = BenchSettings(
         cells=tuple(args.cell or DEFAULT_CELLS), hidden=args.hidden, batch=args.batch, seq=args.seq,
         layers=args.layers, embedding=args.embedding, repeats=args.repeats, steps=args.steps,
