@@ -201,6 +201,10 @@ class RunConfig:
             "(a plugin's name only when that plugin is chosen)."
         )
 
+    def names(self) -> dict[str, str]:
+        """The chosen plugins, as summaries and run listings record them."""
+        return {"dataset": self.dataset, "cell": self.cell, "task": self.task}
+
     def per_cell(self) -> list[RunConfig]:
         """One single-cell config per cell of a compare (just itself when there is one cell)."""
         return [replace(self, cell=name, cells=[name]) for name in self.cells]

@@ -152,7 +152,7 @@ class Run:
             with self._lock:
                 if self._state == "pending":
                     self._state = "running"
-            write_summary(self.run_dir, {"run_id": self.run_id, "status": "running", **self._names()})
+            write_summary(self.run_dir, {"run_id": self.run_id, "status": "running", **self.config.names()})
             self.prepare()
             self._train()
         except Exception as error:  # noqa: BLE001 - every failure ends as a RunFailed event
@@ -215,7 +215,6 @@ class Run:
             callback(event)
 
     def _failure_summary(self, error: str, step: int) -> dict[str, Any]:
-        return {"run_id": self.run_id, "status": "failed", "error": error, "steps": step, **self._names()}
+        return {"run_id": self.run_id, "status": "failed", "error": error, "steps": step,
+                **self.config.names()}
 
-    def _names(self) -> dict[str, str]:
-        return {"dataset": self.config.dataset, "cell": self.config.cell, "task": self.config.task}

@@ -41,10 +41,6 @@ class Session:
     stop: threading.Event  # set: finish the current step and end
     unpaused: threading.Event  # cleared: hold before the next step
 
-    @property
-    def names(self) -> dict[str, str]:
-        return {"dataset": self.config.dataset, "cell": self.config.cell, "task": self.config.task}
-
 
 class TrainingLoop:
     """One training session of a run: steps, evaluations, showcases, checkpoints."""
@@ -204,7 +200,7 @@ class TrainingLoop:
         return {
             "run_id": run.run_id,
             "status": status,
-            **run.names,
+            **run.config.names(),
             "metric": self.metric,
             "higher_is_better": self.higher,
             "steps": progress.step,
