@@ -70,7 +70,7 @@ class Classify(Task):
     metric = "accuracy"
     higher_is_better = True
     cell_defaults = {"bidirectional": True}
-    train_defaults = {"learning_rate": 3e-3, "batch_size": 64, "epochs": 8}
+    train_defaults = {"learning_rate": 3e-3, "batch_size": 64, "epochs": 6, "schedule": "cosine"}
     params = (
         Param("embedding_size", int, 64, "size of each character's learned vector", min=1, max=4096),
         Param("dropout", float, 0.2, "dropout on the final state before the classifier", min=0.0, max=0.95),

@@ -94,7 +94,7 @@ class Generate(Task):
     form = "generation"
     metric = "bpc"
     higher_is_better = False
-    train_defaults = {"learning_rate": 2e-3, "batch_size": 64, "epochs": 6}
+    train_defaults = {"learning_rate": 3e-3, "batch_size": 64, "epochs": 12, "schedule": "cosine"}
     params = (
         Param("embedding_size", int, 64, "size of each character's learned vector", min=1, max=4096),
         Param("seq_len", int, 128, "characters per training window (backpropagation span)", min=1, max=4096),
