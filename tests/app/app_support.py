@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import os
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -99,3 +100,42 @@ async def run_to_end(pilot: Pilot) -> None:
     await pilot.press("ctrl+r")
     await wait_for(pilot, lambda: pilot.app.board.tracks and not pilot.app.queue.busy, "the runs to end")
     await pilot.pause(0.3)
+
+
+def synthetic_run(run_id: str, cell: str, steps: int, start: float, scale: float,
+                  parameters: int) -> list[Any]:
+    """A finished run's events with fixed times and values: screens drawn from it never vary."""
+    from workbench import events as ev
+
+    config = {"dataset": "names", "cell": cell, "task": "classify"}
+    at = 1_700_000_000.0
+    made: list[Any] = [ev.RunStarted(run_id, f"runs/{run_id}", config, parameters, "cpu", steps, time=at)]
+    for step in range(1, steps + 1):
+        loss = start * (0.35 + 0.65 * math.exp(-step / (steps / 3))) + 0.05 * math.sin(step * scale)
+        made.append(ev.StepDone(run_id, step, step // 20, loss, 0.003, 1000.0 * scale, step * 0.1,
+                                (steps - step) * 0.1, time=at + step))
+        if step % 20 == 0:
+            metrics = {"loss": loss * 1.05, "accuracy": min(0.95, 0.4 + step / steps / 2 * scale)}
+            made.append(ev.Evaluated(run_id, step, "validation", metrics, time=at + step))
+            made.append(ev.Sampled(run_id, step, [f"✓ Rossi → Italian {50 + step // 4}%",
+                                                  f"✗ Smith → Russian (is English) {40 + step // 8}%"],
+                                   time=at + step))
+    final = [event for event in made if isinstance(event, ev.Evaluated)][-1].metrics
+    summary = {"run_id": run_id, "status": "completed", **config, "metric": "accuracy",
+               "steps": steps, "wall_time": steps * 0.1, "parameters": parameters,
+               "tokens_per_second": 1000.0 * scale, "final_validation": final, "best_validation": final}
+    made.append(ev.RunFinished(run_id, "completed", summary, time=at + steps + 1))
+    return made
+
+
+def show_synthetic_compare(app: WorkbenchApp, finished: int = 3) -> None:
+    """Three cells on the board: `finished` of them done, the next one half way."""
+    runs = [("gru", 1.0, 3_459), ("lstm", 1.3, 4_611), ("rnn-custom", 0.8, 1_155)]
+    for index, (cell, scale, parameters) in enumerate(runs):
+        track = app.board.add(cell, cell=cell, task="classify", dataset="names")
+        events = synthetic_run(f"20250101-00000{index}-names-{cell}-classify", cell, 120, 3.0, scale,
+                               parameters)
+        if index >= finished:
+            events = events[: len(events) // 2]
+        for event in events:
+            track.apply(event)

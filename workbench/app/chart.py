@@ -163,12 +163,12 @@ def render_chart(series: Sequence[Series], width: int, height: int, title: str =
 
 
 def _legend(series: Sequence[Series]) -> Text:
+    """One entry per line series; markers share their line's colour and are explained in the title."""
     legend = Text()
     for one in series:
-        if not one.points and one.markers:
-            continue
-        legend.append("◆ " if one.markers else "━ ", style=f"bold {one.colour}")
-        legend.append(one.label + "  ")
+        if not one.markers:
+            legend.append("━ ", style=f"bold {one.colour}")
+            legend.append(one.label + "  ")
     return legend
 
 

@@ -86,7 +86,7 @@ class WorkbenchApp(App):
         self.push_screen("setup")
         self.set_interval(REFRESH_SECONDS, self.refresh_runs)
         if self.registry is None:
-            self.load_registry()
+            self.call_after_refresh(self.load_registry)  # after the first frame is on screen
         else:
             self.call_after_refresh(self._registry_ready, self.registry)
 

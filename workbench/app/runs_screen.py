@@ -59,7 +59,7 @@ class RunsScreen(Screen):
         return self.app.runs_dir  # type: ignore[attr-defined]
 
     def action_reload(self) -> None:
-        self.query_one("#runs-dir", Static).update(f"runs in {self.runs_dir.resolve()}")
+        self.query_one("#runs-dir", Static).update(f"runs in {self.runs_dir}")
         self._list_runs(self.runs_dir)
 
     @work(thread=True, exclusive=True, group="list-runs")

@@ -1,0 +1,80 @@
+"""Past runs from disk, and using a trained model: classify a typed name, generate from a prompt."""
+
+from __future__ import annotations
+
+from app_support import choose, pilot_test, ready, run_to_end, wait_for
+
+from workbench.app.chart import LineChart
+
+
+@pilot_test
+async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",))
+        await run_to_end(pilot)
+        live_track = app.board.tracks[0]
+        await pilot.press("c")
+        assert app.board.tracks == []
+
+        await pilot.press("f4")
+        runs = app.screen
+        await wait_for(pilot, lambda: runs.opened is not None, "the run to open")
+        assert runs.records[0].run_id == live_track.run_id
+        assert runs.query_one("#runs-table").row_count == 1
+        assert runs.opened.train == live_track.train
+        assert runs.opened.validation == live_track.validation
+        assert runs.query_one("#run-chart", LineChart).series[0].points == live_track.train
+
+        await pilot.press("a")
+        assert [track.run_id for track in app.board.tracks] == [live_track.run_id]
+        assert app.board.tracks[0].summary == live_track.summary
+
+        await pilot.press("u")
+        model = app.screen
+        await wait_for(pilot, lambda: model.trained is not None, "the model to load")
+        await pilot.press(*"Rossi")
+        predictions = model.query_one("#predictions")
+        await wait_for(pilot, lambda: "%" in _text(predictions), "predictions")
+        shown = _text(predictions)
+        assert sum(language in shown for language in ("English", "Italian", "Russian")) == 3
+
+
+@pilot_test
+async def test_generate_streams_text_from_a_prompt(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, task="generate", cells=("gru",), steps=4, eval_every=2)
+        await run_to_end(pilot)
+        assert app.board.tracks[0].state == "completed", app.board.tracks[0].log
+        app.use_model(app.board.tracks[0].run_dir)
+        model = app.model_screen
+        await wait_for(pilot, lambda: model.trained is not None, "the model to load")
+        assert model.query_one("#model-panes").current == "generate-pane"
+        model.query_one("#option-length").set_value(12)
+        model.query_one("#prompt").focus()
+        await pilot.press(*"Ro", "enter")
+        generated = model.query_one("#generated")
+        await wait_for(pilot, lambda: len(_text(generated).rstrip("\n")) >= 14, "the sample")
+        assert _text(generated).startswith("Ro")
+        assert len(_text(generated).rstrip("\n")) == 14
+
+
+@pilot_test
+async def test_bad_sampling_option_is_refused_beside_its_field(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f5")
+        field = app.model_screen.query_one("#option-temperature")
+        field.set_value("hot")
+        await pilot.pause()
+        assert field.has_class("-invalid")
+        assert "not a valid float" in str(field.query_one(".param-message").content)
+
+
+def _text(widget) -> str:  # noqa: ANN001 - any Static
+    from rich.console import Console
+
+    console = Console(width=200, record=True)
+    console.print(widget.content)
+    return console.export_text()

@@ -1,0 +1,67 @@
+"""SVG snapshots of the main screens at 80x24 and 120x40, from fixed data only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from app_support import make_app, ready, show_synthetic_compare, synthetic_run
+
+SIZES = [(80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_setup_screen(snap_compare, tiny_corpora: Path, tmp_path: Path, size) -> None:
+    assert snap_compare(make_app(tmp_path / "runs"), terminal_size=size, run_before=ready)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=["80x24", "120x40"])
+def test_live_compare_of_three_cells(snap_compare, tiny_corpora: Path, tmp_path: Path, utc, size) -> None:
+    async def compare(pilot) -> None:  # noqa: ANN001 - the snapshot plugin's Pilot
+        await ready(pilot)
+        show_synthetic_compare(pilot.app)
+        await pilot.press("f3", "t")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path / "runs"), terminal_size=size, run_before=compare)
+
+
+def test_live_samples_while_training(snap_compare, tiny_corpora: Path, tmp_path: Path, utc) -> None:
+    async def training(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        show_synthetic_compare(pilot.app, finished=2)
+        await pilot.press("f3", "s")
+        await pilot.pause()
+
+    assert snap_compare(make_app(tmp_path / "runs"), terminal_size=(120, 40), run_before=training)
+
+
+def test_runs_screen(snap_compare, tiny_corpora: Path, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the screen names the runs directory as given: keep it the same
+    runs_dir = Path("runs")
+    for index, cell in enumerate(("gru", "lstm")):
+        events = synthetic_run(f"20250101-00000{index}-names-{cell}-classify", cell, 60, 3.0,
+                               1.0 + index / 3, 3_000 + index)
+        run_dir = runs_dir / events[0].run_id
+        run_dir.mkdir(parents=True)
+        (run_dir / "metrics.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in events))
+        (run_dir / "summary.json").write_text(json.dumps(events[-1].summary))
+
+    async def opened(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("f4")
+        screen = pilot.app.screen
+        while screen.opened is None:
+            await pilot.pause(0.05)
+        await pilot.pause()
+
+    assert snap_compare(make_app(runs_dir), terminal_size=(120, 40), run_before=opened)
+
+
+def test_help_screen(snap_compare, tiny_corpora: Path, tmp_path: Path) -> None:
+    async def help_open(pilot) -> None:  # noqa: ANN001
+        await ready(pilot)
+        await pilot.press("f1")
+
+    assert snap_compare(make_app(tmp_path / "runs"), terminal_size=(80, 24), run_before=help_open)
