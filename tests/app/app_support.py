@@ -11,6 +11,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 
 from workbench.app.main import WorkbenchApp
@@ -61,6 +62,16 @@ async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str) -> Non
         assert waited < WAIT_SECONDS, f"gave up waiting for {what}"
         await pilot.pause(0.05)
         waited += 0.05
+
+
+async def press_while_training(pilot: Pilot, *keys: str) -> None:
+    """Press keys the way `pilot.press` does, minus its wait for an idle process: a process that
+    trains is never idle, so that wait would always run to its one-second limit."""
+    for key in keys:
+        event = events.Key(key, key if len(key) == 1 else None)
+        event.set_sender(pilot.app)
+        pilot.app._driver.send_message(event)
+        await pilot.pause(0.05)
 
 
 async def ready(pilot: Pilot) -> None:

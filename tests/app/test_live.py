@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app_support import choose, pilot_test, ready, run_to_end, wait_for
+from app_support import choose, pilot_test, press_while_training, ready, run_to_end, wait_for
 
 from workbench.app.compare_table import compare_row
 from workbench.app.metrics_panel import MetricsPanel
@@ -45,14 +45,14 @@ async def test_pause_resume_and_stop_leave_a_checkpoint(app) -> None:
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.board.tracks[0].step >= 2, "training to start")
         track = app.board.tracks[0]
-        await pilot.press("p")
+        await press_while_training(pilot, "p")
         await wait_for(pilot, lambda: track.state == "paused", "the pause")
         paused_at = track.step
         await pilot.pause(0.3)
         assert track.step <= paused_at + 1
-        await pilot.press("p")
+        await press_while_training(pilot, "p")
         await wait_for(pilot, lambda: track.step > paused_at + 1, "training to go on")
-        await pilot.press("x")
+        await press_while_training(pilot, "x")
         await wait_for(pilot, lambda: track.finished, "the stop")
         assert track.state == "stopped"
         assert (Path(track.run_dir) / "checkpoint.safetensors").is_file()
@@ -84,15 +84,11 @@ async def test_quit_while_training_asks_then_stops_with_a_checkpoint(app) -> Non
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: app.board.tracks[0].step >= 1, "training to start")
         track = app.board.tracks[0]
-        await pilot.press("ctrl+q")
-        await pilot.pause()
+        await press_while_training(pilot, "ctrl+q")
         assert app.screen.__class__.__name__ == "ConfirmScreen"
-        await pilot.press("n")
-        await pilot.pause()
+        await press_while_training(pilot, "n")
         assert app.is_running and not track.finished
-        await pilot.press("ctrl+q")
-        await pilot.pause()
-        await pilot.press("y")
+        await press_while_training(pilot, "ctrl+q", "y")
         await wait_for(pilot, lambda: not app.is_running, "the app to quit")
     assert (Path(track.run_dir) / "checkpoint.safetensors").is_file()
     assert json.loads((Path(track.run_dir) / "summary.json").read_text())["status"] == "stopped"

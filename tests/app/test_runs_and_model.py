@@ -30,6 +30,13 @@ async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app
         assert [track.run_id for track in app.board.tracks] == [live_track.run_id]
         assert app.board.tracks[0].summary == live_track.summary
 
+        await pilot.press("r")
+        await wait_for(pilot, lambda: len(app.board.tracks) == 2 and not app.queue.busy, "the resumed run")
+        resumed = app.board.tracks[1]
+        assert resumed.run_dir == live_track.run_dir
+        assert any("resumed from step 6" in line for line in resumed.log), resumed.log
+        await pilot.press("f4")
+
         await pilot.press("u")
         model = app.screen
         await wait_for(pilot, lambda: model.trained is not None, "the model to load")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app_support import choose, form, pilot_test, ready
+from rich.console import Console
 
 from workbench.config import RunConfig
 
@@ -76,4 +77,19 @@ async def test_bad_config_file_is_a_message_not_a_crash(app, tmp_path: Path) -> 
         await pilot.pause(0.3)
         messages = [n.message for n in app._notifications]
         assert any("stepz" in m for m in messages), messages
+        assert app.screen.id == "setup"
+
+
+@pilot_test
+async def test_every_binding_of_the_screen_is_in_the_command_palette(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+        assert {"Start", "Load config", "Save config", "Help", "Go to Live", "Go to Runs"} <= titles
+        await pilot.press("f1")
+        console = Console(width=120, record=True)
+        console.print(app.screen.query_one(".help-table").content)
+        listed = console.export_text()
+        assert "Pause/resume" in listed and "Add to compare" in listed and "ctrl+r" in listed
+        await pilot.press("escape")
         assert app.screen.id == "setup"

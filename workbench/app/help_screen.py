@@ -35,7 +35,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help-dialog"):
             yield Static("[b]workbench — keys[/b]  (escape closes)", classes="dialog-title")
             yield Static(INTRO, classes="help-intro")
-            yield Static(table)
+            yield Static(table, classes="help-table")
 
     def action_close(self) -> None:
         self.dismiss(None)

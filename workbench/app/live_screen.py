@@ -16,7 +16,7 @@ from workbench.app.metrics_panel import MetricsPanel
 from workbench.app.runner import RunQueue
 from workbench.app.tracking import Board, RunTrack
 
-SMOOTHING = 0.6
+SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
 
 
 class LiveScreen(Screen):
@@ -36,7 +36,7 @@ class LiveScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__(id="live")
-        self.smoothing = 0.0
+        self.smoothing = SMOOTHING
         self._versions: dict[int, int] = {}
         self._shown_samples: dict[int, int] = {}
         self._shown_log: dict[int, int] = {}

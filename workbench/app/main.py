@@ -24,7 +24,7 @@ from workbench.app.model_screen import ModelScreen
 from workbench.app.runner import RunQueue
 from workbench.app.runs_screen import RunsScreen
 from workbench.app.setup_screen import SetupScreen
-from workbench.app.tracking import Board
+from workbench.app.tracking import Board, RunTrack, format_number
 
 if TYPE_CHECKING:
     from workbench.config import RunConfig
@@ -121,8 +121,22 @@ class WorkbenchApp(App):
     def refresh_runs(self) -> None:
         """Timer: drain the training events and repaint the live view if it is showing."""
         self.queue.poll()
+        while self.queue.ended:
+            self._announce(self.queue.ended.pop(0))
         if self.live_screen.is_current:
             self.live_screen.show_board(self.board, self.queue)
+
+    def _announce(self, track: RunTrack) -> None:
+        """A toast when a run ends, so a person on another screen hears of it (errors stay longer)."""
+        if track.state == "failed":
+            self.notify(f"{track.label} failed: {track.error}", title="Run failed", severity="error",
+                        timeout=15)
+            return
+        summary = track.summary or {}
+        metric = summary.get("metric")
+        best = (summary.get("best_validation") or {}).get(metric) if metric else None
+        shown = f", best {metric} {format_number(best)}" if best is not None else ""
+        self.notify(f"{track.label} {track.state} after {format_number(summary.get('steps'))} steps{shown}.")
 
     def use_model(self, run_dir: Path) -> None:
         """Open the model screen on `run_dir`."""

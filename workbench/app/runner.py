@@ -47,6 +47,7 @@ class RunQueue:
         self.registry: Registry | None = None
         self.pending: deque[Pending] = deque()
         self.active: Active | None = None
+        self.ended: list[RunTrack] = []  # runs that ended since the app last looked
         self._opening = False
 
     @property
@@ -75,6 +76,7 @@ class RunQueue:
             changed = bool(drained)
             if active.track.finished:
                 self.active = None
+                self.ended.append(active.track)
         if self.active is None and self.pending and not self._opening:
             self._opening = True
             pending = self.pending.popleft()
