@@ -7,7 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from conftest import write_tiny_corpora
+from tiny_corpora import write_tiny_corpora
 from workbench_plugins.datasets.divina import DivinaDataset
 
 from workbench import corpora

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import TINY_NAMES
+from tiny_corpora import TINY_NAMES
 from workbench_plugins.datasets.divina import DivinaDataset
 from workbench_plugins.datasets.names import NamesDataset
 from workbench_plugins.datasets.poem import read_poem
