@@ -53,7 +53,7 @@ class ModelScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="model-source"):
-            yield Select([], id="model-run", prompt="choose a run", allow_blank=True)
+            yield Select([], id="model-run", prompt="choose a run", allow_blank=True, compact=True)
             yield Button("Load", id="load-run", compact=True)
         yield Static("No model loaded.", id="model-info")
         with ContentSwitcher(id="model-panes", initial="model-empty"):

@@ -48,8 +48,8 @@ class ParamField(Horizontal):
         if self.param.choices is not None:
             options = [(str(choice), choice) for choice in self.param.choices]
             return Select(options, value=value, allow_blank=False, compact=True, classes="param-control")
-        return Input(value=_show(value), placeholder=self.param.describe_range(), compact=True,
-                     classes="param-control")
+        placeholder = "" if self.param.type is str else self.param.describe_range()
+        return Input(value=_show(value), placeholder=placeholder, compact=True, classes="param-control")
 
     def _help(self) -> str:
         """The help text, with the allowed range where the control does not already show it."""

@@ -216,6 +216,8 @@ class SetupScreen(Screen):
     def action_start(self) -> None:
         try:
             config = self.config()
+            for single in config.per_cell():  # every mistake now, not when the run opens
+                single.resolve(self.registry)
         except ConfigError as error:
             self.notify(str(error), title="Cannot start", severity="error", timeout=8)
             return
