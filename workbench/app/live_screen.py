@@ -40,8 +40,6 @@ class LiveScreen(Screen):
         self._versions: dict[int, int] = {}
         self._shown_samples: dict[int, int] = {}
         self._shown_log: dict[int, int] = {}
-        self._board: Board | None = None
-        self._queue: RunQueue | None = None
         # Kept as attributes: the tab panes compose lazily, and the first repaint may come first.
         self.chart = LineChart("loss (nats) — training ━  validation ◆", id="loss-chart")
         self.metrics = MetricsPanel(id="metrics")
@@ -67,11 +65,13 @@ class LiveScreen(Screen):
         self.metrics.show(None)
 
     def on_screen_resume(self) -> None:
+        self._repaint()
+
+    def _repaint(self) -> None:
         self.show_board(self.app.board, self.app.queue, force=True)  # type: ignore[attr-defined]
 
     def show_board(self, board: Board, queue: RunQueue, force: bool = False) -> None:
         """Repaint what changed since the last call (cheap when nothing did)."""
-        self._board, self._queue = board, queue
         versions = {id(track): track.version for track in board.tracks}
         if versions == self._versions and not force:
             return
@@ -140,14 +140,12 @@ class LiveScreen(Screen):
     def action_smooth(self) -> None:
         self.smoothing = SMOOTHING if self.smoothing == 0 else 0.0
         self.notify("Smoothing on." if self.smoothing else "Smoothing off.")
-        if self._board is not None and self._queue is not None:
-            self.show_board(self._board, self._queue, force=True)
+        self._repaint()
 
     def action_clear(self) -> None:
         removed = self.app.board.remove_finished()  # type: ignore[attr-defined]
         self.notify(f"Cleared {removed} finished run(s) from the chart and table.")
-        if self._board is not None and self._queue is not None:
-            self.show_board(self._board, self._queue, force=True)
+        self._repaint()
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name

@@ -49,6 +49,7 @@ class ModelScreen(Screen):
         self.trained: Any = None
         self.loaded_dir: Path | None = None
         self._wanted: Path | None = None
+        self._generated = Text()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -167,9 +168,10 @@ class ModelScreen(Screen):
         except WorkbenchError as error:
             self.app.call_from_thread(self._failed, str(error))
             return
-        self.app.call_from_thread(self._show_predictions, text, ranked)
+        if not get_current_worker().is_cancelled:  # a newer keystroke has its own answer coming
+            self.app.call_from_thread(self._show_predictions, ranked)
 
-    def _show_predictions(self, text: str, ranked: list[tuple[str, float]]) -> None:
+    def _show_predictions(self, ranked: list[tuple[str, float]]) -> None:
         table = Table.grid(padding=(0, 1))
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True, justify="right")
@@ -194,8 +196,9 @@ class ModelScreen(Screen):
             self.notify(str(error), title="Cannot generate", severity="error")
             return
         prompt = self.query_one("#prompt", Input).value
-        self.query_one("#generated", Static).update(Text(prompt, style="bold"))
-        self._generated = Text(prompt, style="bold")
+        self._generated = Text()
+        self._generated.append(prompt, style="bold")
+        self.query_one("#generated", Static).update(self._generated)
         self._sample(prompt, options)
 
     @work(thread=True, exclusive=True, group="sample")

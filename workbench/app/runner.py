@@ -60,7 +60,7 @@ class RunQueue:
         tracks = []
         for single in config.per_cell():
             track = self.board.add(single.cell, cell=single.cell, task=single.task, dataset=single.dataset)
-            track.note("queued" if not resume else f"queued to resume {resume.name}")
+            track.mark("queued", "queued" if not resume else f"queued to resume {resume.name}")
             self.pending.append(Pending(single, track, resume))
             tracks.append(track)
         return tracks
@@ -80,7 +80,7 @@ class RunQueue:
         if self.active is None and self.pending and not self._opening:
             self._opening = True
             pending = self.pending.popleft()
-            pending.track.state = "opening"
+            pending.track.mark("opening", "loading the data and building the model")
             self.start_thread(lambda: self._open(pending))
             changed = True
         return changed
@@ -118,8 +118,7 @@ class RunQueue:
         if everything:
             while self.pending:
                 track = self.pending.popleft().track
-                track.state = "cancelled"
-                track.note("cancelled before it started")
+                track.mark("cancelled", "cancelled before it started")
                 cancelled += 1
         active = self.active
         if active is not None and active.run is not None:

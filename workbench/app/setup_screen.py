@@ -36,6 +36,7 @@ class SetupScreen(Screen):
         super().__init__(id="setup")
         self.registry: Registry | None = None
         self._forms: dict[str, ParamForm] = {}
+        self._corpora: Path | None = None  # kept from a loaded config: the forms do not show it
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -177,6 +178,7 @@ class SetupScreen(Screen):
             plugin_options={cell: values for cell in cells if (values := self._values("cell", cell))},
             cells=cells,
             runs_dir=self.app.runs_dir,  # type: ignore[attr-defined]
+            corpora=self._corpora,
         )
 
     def _values(self, kind: str, name: str) -> dict[str, Any]:
@@ -199,11 +201,11 @@ class SetupScreen(Screen):
         for cell in config.cells:
             cells.select(cell)
         await self._rebuild_forms()
-        self._form("dataset", config.dataset, ()).load(config._options("dataset", config.dataset))
-        self._form("task", config.task, ()).load(config._options("task", config.task))
-        for cell in config.cells:
-            self._form("cell", cell, ()).load(config._options("cell", cell))
-        self._form("train", "train", ()).load(config.train)
+        chosen = [("dataset", config.dataset), ("task", config.task), *(("cell", c) for c in config.cells)]
+        for kind, name in chosen:
+            self._forms[f"{kind}:{name}"].load(config._options(kind, name))
+        self._forms["train:train"].load(config.train)
+        self._corpora = config.corpora
 
     # Actions
     def on_button_pressed(self, event: Button.Pressed) -> None:

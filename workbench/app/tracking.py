@@ -59,7 +59,13 @@ class RunTrack:
             return
         handler(self, event)
 
+    def mark(self, state: str, text: str) -> None:
+        """A change of state the app itself makes (queued, opening, cancelled), logged."""
+        self.state = state
+        self.note(text)
+
     def note(self, text: str, when: float | None = None) -> None:
+        self.version += 1
         stamp = time.strftime("%H:%M:%S", time.localtime(when if when is not None else time.time()))
         self.log.append(f"{stamp} {self.label}: {text}")
 
