@@ -100,3 +100,21 @@ def _plain(widget) -> str:  # noqa: ANN001 - any Static
     console = Console(width=200, record=True)
     console.print(widget.content)
     return console.export_text()
+
+
+@pilot_test
+async def test_a_run_that_fails_is_reported_and_the_app_goes_on(app, tmp_path, monkeypatch) -> None:
+    empty = tmp_path / "no-corpora"
+    empty.mkdir()
+    monkeypatch.setenv("WORKBENCH_CORPORA", str(empty))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",))
+        await run_to_end(pilot)
+        (track,) = app.board.tracks
+        assert track.state == "failed" and "names" in track.error
+        errors = [n for n in app._notifications if n.severity == "error"]
+        assert errors and "gru failed" in errors[-1].message
+        assert app.is_running
+        await pilot.press("f2")
+        assert app.screen.id == "setup"

@@ -40,6 +40,7 @@ class LiveScreen(Screen):
         self._versions: dict[int, int] = {}
         self._shown_samples: dict[int, int] = {}
         self._shown_log: dict[int, int] = {}
+        self._chosen: RunTrack | None = None
         # Kept as attributes: the tab panes compose lazily, and the first repaint may come first.
         self.chart = LineChart("loss (nats) — training ━  validation ◆", id="loss-chart")
         self.metrics = MetricsPanel(id="metrics")
@@ -90,8 +91,16 @@ class LiveScreen(Screen):
             series.append(Series(f"{track.label} val", track.colour, track.validation, markers=True))
         return series
 
-    @staticmethod
-    def _current(board: Board, queue: RunQueue) -> RunTrack | None:
+    def on_data_table_row_highlighted(self, event: CompareTable.RowHighlighted) -> None:
+        """Highlighting a run in the comparison shows its numbers beside the chart."""
+        chosen = [track for track in self.app.board.tracks  # type: ignore[attr-defined]
+                  if str(id(track)) == event.row_key.value]
+        self._chosen = chosen[0] if chosen else None
+        self._repaint()
+
+    def _current(self, board: Board, queue: RunQueue) -> RunTrack | None:
+        if self._chosen is not None and self._chosen in board.tracks and self.table.has_focus:
+            return self._chosen
         if queue.active is not None:
             return queue.active.track
         started = [track for track in board.tracks if track.state not in ("queued", "cancelled")]

@@ -85,7 +85,7 @@ class ModelScreen(Screen):
     def _show_choices(self, records: list[RunRecord]) -> None:
         options: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for track in self.app.board.tracks:  # type: ignore[attr-defined]
+        for track in reversed(self.app.board.tracks):  # type: ignore[attr-defined]
             if track.run_dir and track.run_dir not in seen:
                 options.append((f"this session: {track.label} · {Path(track.run_dir).name}", track.run_dir))
                 seen.add(track.run_dir)
@@ -99,6 +99,8 @@ class ModelScreen(Screen):
         wanted = str(self._wanted) if self._wanted else current
         if isinstance(wanted, str) and wanted in seen:
             select.value = wanted
+        elif options:
+            select.value = options[0][1]  # the newest run of this session, else the newest on disk
         if self._wanted is not None:
             self._wanted = None
             self.action_load()
