@@ -36,7 +36,17 @@ async def test_forms_follow_the_chosen_plugins_and_task_defaults(app) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
         setup = app.setup_screen
-        assert form(app, "cell", "lstm").field("bidirectional").value is True  # classify's preference
+        lstm = form(app, "cell", "lstm")
+        assert lstm.field("bidirectional").value is True  # classify's preference
+        lstm.field("layers").control.value = "3"  # a person's own value outlives a change of task
+        await pilot.pause()
+        setup.query_one("#task").value = "generate"
+        await pilot.pause(0.3)
+        assert lstm.field("bidirectional").value is False
+        assert lstm.field("layers").value == 3
+        train = form(app, "train", "train")
+        for name, preferred in app.registry.get("task", "generate").cls.train_defaults.items():
+            assert train.field(name).value == preferred
         await choose(pilot, dataset="divina", task="generate", cells=("gru", "rnn-custom"))
         titles = [f.title for f in setup.query("ParamForm")]
         assert titles == ["dataset · divina", "task · generate", "cell · gru", "cell · rnn-custom",

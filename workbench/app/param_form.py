@@ -22,13 +22,6 @@ from workbench.params import Param
 class ParamField(Horizontal):
     """One parameter: its name, a control for its type, and the help text or the error."""
 
-    class Edited(Message):
-        """A field's value changed (by a person or by loading a config)."""
-
-        def __init__(self, field: ParamField) -> None:
-            super().__init__()
-            self.field = field
-
     def __init__(self, param: Param, owner: str, value: Any = None, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="param-field")
         self.param = param
@@ -36,6 +29,7 @@ class ParamField(Horizontal):
         self.default = param.default if value is None else value
         self.touched = False
         self.error: str | None = None
+        self._placed: Any = None  # the raw value last put in the control by code, not by a person
 
     def compose(self) -> ComposeResult:
         yield Label(self.param.name, classes="param-name")
@@ -44,12 +38,15 @@ class ParamField(Horizontal):
 
     def _control(self, value: Any) -> Input | Select | Switch:
         if self.param.type is bool:
-            return Switch(value=bool(value), classes="param-control")  # one line high, see app.tcss
+            self._placed = bool(value)
+            return Switch(value=self._placed, classes="param-control")  # one line high, see app.tcss
         if self.param.choices is not None:
+            self._placed = value
             options = [(str(choice), choice) for choice in self.param.choices]
             return Select(options, value=value, allow_blank=False, compact=True, classes="param-control")
+        self._placed = _show(value)
         placeholder = "" if self.param.type is str else self.param.describe_range()
-        return Input(value=_show(value), placeholder=placeholder, compact=True, classes="param-control")
+        return Input(value=self._placed, placeholder=placeholder, compact=True, classes="param-control")
 
     def _help(self) -> str:
         """The help text, with the allowed range where the control does not already show it."""
@@ -68,10 +65,8 @@ class ParamField(Horizontal):
 
     def set_value(self, value: Any, *, touched: bool = True) -> None:
         control = self.control
-        if isinstance(control, Input):
-            control.value = _show(value)
-        else:
-            control.value = value
+        self._placed = _show(value) if isinstance(control, Input) else value
+        control.value = self._placed
         self.touched = touched
         self.validate_now()
 
@@ -106,9 +101,9 @@ class ParamField(Horizontal):
 
     def _edited(self, event: Message) -> None:
         event.stop()
-        self.touched = True
+        if self.control.value != self._placed:
+            self.touched = True
         self.validate_now()
-        self.post_message(self.Edited(self))
 
 
 class ParamForm(Vertical):
