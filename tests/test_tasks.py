@@ -114,7 +114,7 @@ def train(task, model: nn.Module, steps: int, batch_size: int = 8, lr: float = 0
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
     return losses
 
 

@@ -47,15 +47,14 @@ class DivinaDataset(Dataset):
     )
 
     def generation(self, seed: int) -> GenerationData:
+        # Unconditioned: a prompt such as "Nel mezzo del cammin" then starts from the same <bos> state
+        # the model saw at the start of every canto.
         splits = self.splits(seed)
 
         def documents(cantos: list[Canto]) -> list[Document]:
-            return [Document(self.normalise(canto.text), canto.cantica) for canto in cantos]
+            return [Document(self.normalise(canto.text)) for canto in cantos]
 
-        return GenerationData(
-            documents(splits.train), documents(splits.validation), documents(splits.test),
-            conditions=list(CANTICHE),
-        )
+        return GenerationData(documents(splits.train), documents(splits.validation), documents(splits.test))
 
     def classification(self, seed: int) -> ClassificationData:
         splits = self.splits(seed)
