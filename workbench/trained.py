@@ -19,6 +19,7 @@ from workbench.config import RunConfig
 from workbench.errors import CheckpointError
 from workbench.registry import Registry, default_registry
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE
+from workbench.sampling import check_sampling
 from workbench.tasks import Task
 
 CHECKPOINTS = {"best": BEST_FILE, "last": CHECKPOINT_FILE}
@@ -41,7 +42,12 @@ class Trained:
     def sample(
         self, prompt: str, length: int, temperature: float = 0.8, top_k: int = 0, seed: int | None = None
     ) -> Iterator[str]:
-        """Continue `prompt` one character at a time (generating tasks)."""
+        """Continue `prompt` one character at a time (generating tasks).
+
+        The settings are checked here, before the first character is asked for, so a bad value is
+        reported before anything is printed.
+        """
+        check_sampling(temperature, top_k)
         generator = torch.Generator()
         if seed is None:
             generator.seed()
