@@ -103,3 +103,17 @@ async def test_every_binding_of_the_screen_is_in_the_command_palette(app) -> Non
         assert "Pause/resume" in listed and "Add to compare" in listed and "ctrl+r" in listed
         await pilot.press("escape")
         assert app.screen.id == "setup"
+
+
+@pilot_test
+async def test_narrow_terminals_fold_the_help_under_the_focused_field(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        message = form(app, "train", "train").field("seed").query_one(".param-message")
+        assert not app.has_class("-narrow") and message.display
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.has_class("-narrow") and not message.display
+        form(app, "train", "train").field("seed").control.focus()
+        await pilot.pause()
+        assert message.display

@@ -49,7 +49,7 @@ class ModelScreen(Screen):
         self.trained: Any = None
         self.loaded_dir: Path | None = None
         self._wanted: Path | None = None
-        self._generated = Text()
+        self.generated_text = Text()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -198,9 +198,9 @@ class ModelScreen(Screen):
             self.notify(str(error), title="Cannot generate", severity="error")
             return
         prompt = self.query_one("#prompt", Input).value
-        self._generated = Text()
-        self._generated.append(prompt, style="bold")
-        self.query_one("#generated", Static).update(self._generated)
+        self.generated_text = Text()
+        self.generated_text.append(prompt, style="bold")
+        self.query_one("#generated", Static).update(self.generated_text)
         self._sample(prompt, options)
 
     @work(thread=True, exclusive=True, group="sample")
@@ -223,6 +223,6 @@ class ModelScreen(Screen):
         self.app.call_from_thread(self._append, "".join(chunk))
 
     def _append(self, text: str) -> None:
-        self._generated.append(text)
-        self.query_one("#generated", Static).update(self._generated)
+        self.generated_text.append(text)
+        self.query_one("#generated", Static).update(self.generated_text)
         self.query_one("#generated-scroll", VerticalScroll).scroll_end(animate=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
@@ -89,6 +90,12 @@ class ParamField(Horizontal):
         message.update(self._help())
         self.remove_class("-invalid")
         return True
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.add_class("-focused")  # narrow layouts show the help of the focused field only
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self.remove_class("-focused")
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._edited(event)
