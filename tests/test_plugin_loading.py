@@ -175,3 +175,16 @@ def test_asking_for_a_plugin_that_failed_to_load_names_the_reason(fake_site, fre
     assert "No plugin named 'broken'" in err and "no_such_dependency_xyz" in err
     with pytest.raises(ConfigError, match="failed to load: workbench-broken"):
         load_registry().get("cell", "broken")
+
+
+def test_workbench_run_warns_about_a_broken_plugin_and_trains_with_the_others(
+    fake_site, fresh_default, tiny_corpora, tmp_path, capsys
+):
+    code = main(["run", "--dataset", "names", "--cell", "sound-rnn", "--task", "classify", "--steps", "2",
+                 "--set", "cell.hidden_size=8", "--set", "cell.layers=1",
+                 "--runs-dir", str(tmp_path / "runs"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "plugin workbench-broken (broken) not loaded" in " ".join(captured.err.split())
+    events = [json.loads(line)["event"] for line in captured.out.splitlines()]
+    assert events[0] == "run_started" and events[-1] == "run_finished"

@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
+from workbench.commands.plugins_command import print_problems
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig
 from workbench.errors import ConfigError, RunFailed
@@ -91,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
     configs = build_config(args).per_cell()
     registry = default_registry()
+    print_problems(registry, Console(stderr=True))
     for config in configs:
         config.resolve(registry)
     report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
