@@ -46,7 +46,7 @@ class SetupScreen(Screen):
                 yield Select([], id="dataset", allow_blank=True, prompt="loading…", compact=True)
                 yield Label("Task", classes="choice-title")
                 yield Select([], id="task", allow_blank=True, prompt="loading…", compact=True)
-                yield Label("Cells [dim](space: pick several)[/]", classes="choice-title")
+                yield Label("Cells [dim](space picks)[/]", classes="choice-title")
                 yield SelectionList[str](id="cells")
                 yield Label("Config file", classes="choice-title")
                 yield Input(placeholder="path/to/run.toml", id="config-path", compact=True)
