@@ -162,7 +162,7 @@ class RunConfig:
         tables = [("dataset", self.dataset), *(("cell", name) for name in self.cells), ("task", self.task)]
         for kind, name in tables:
             own_only = compare and kind == "cell"
-            table = self.plugin_options.get(name, {}) if own_only else self._options(kind, name)
+            table = self.plugin_options.get(name, {}) if own_only else self.options_for(kind, name)
             if table:
                 data[name] = dict(table)
         return data
@@ -215,11 +215,11 @@ class RunConfig:
         dataset = registry.get("dataset", self.dataset)
         cell = registry.get("cell", self.cell)
         task = registry.get("task", self.task)
-        task_options = task.cls.resolve_options(self._options("task", task.name))
+        task_options = task.cls.resolve_options(self.options_for("task", task.name))
         declared_cell = {param.name for param in cell.cls.params}
         cell_defaults = {k: v for k, v in task.cls.cell_defaults.items() if k in declared_cell}
-        cell_options = cell.cls.resolve_options({**cell_defaults, **self._options("cell", cell.name)})
-        dataset_options = dataset.cls.resolve_options(self._options("dataset", dataset.name))
+        cell_options = cell.cls.resolve_options({**cell_defaults, **self.options_for("cell", cell.name)})
+        dataset_options = dataset.cls.resolve_options(self.options_for("dataset", dataset.name))
         if task.cls.form not in dataset.cls.forms:
             serves = ", ".join(dataset.cls.forms) or "nothing"
             raise ConfigError(
@@ -229,7 +229,8 @@ class RunConfig:
         train = resolve_train({**task.cls.train_defaults, **self.train})
         return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train)
 
-    def _options(self, kind: str, name: str) -> dict[str, Any]:
+    def options_for(self, kind: str, name: str) -> dict[str, Any]:
+        """The options a person gave one chosen plugin: its kind-wide table, then its own by name."""
         kind_wide = {"dataset": self.dataset_options, "cell": self.cell_options,
                      "task": self.task_options}[kind]
         return {**kind_wide, **self.plugin_options.get(name, {})}

@@ -4,7 +4,7 @@ the engine never calls UI code. Every event turns into one JSON object (`to_json
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -90,3 +90,13 @@ _KIND: dict[type, str] = {
     RunFinished: "run_finished",
     RunFailed: "run_failed",
 }
+_CLASS: dict[str, type[Event]] = {kind: cls for cls, kind in _KIND.items()}
+
+
+def event_from_json(data: dict[str, Any]) -> Event | None:
+    """The event one metrics-log line records, or None for a kind this version does not know."""
+    cls = _CLASS.get(str(data.get("event")))
+    if cls is None:
+        return None
+    known = {item.name for item in fields(cls)}
+    return cls(**{key: value for key, value in data.items() if key in known})

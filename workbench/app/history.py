@@ -7,26 +7,14 @@ curves, samples and numbers as it did while training.
 from __future__ import annotations
 
 import json
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from workbench import events as ev
 from workbench.app.tracking import RunTrack
 from workbench.errors import CheckpointError
+from workbench.events import event_from_json
 
 METRICS_FILE = "metrics.jsonl"  # the engine's name for it (workbench.runs, which imports torch)
-# The events module names each event class; reading its table back maps a log line to its class.
-_CLASSES: dict[str, type[ev.Event]] = {kind: cls for cls, kind in ev._KIND.items()}
-
-
-def event_from_json(data: dict[str, Any]) -> ev.Event | None:
-    """The event a metrics line records, or None for a kind this version does not know."""
-    cls = _CLASSES.get(str(data.get("event")))
-    if cls is None:
-        return None
-    known = {field.name for field in fields(cls)}
-    return cls(**{key: value for key, value in data.items() if key in known})
 
 
 def load_track(run_dir: Path, track: RunTrack, summary: dict[str, Any] | None = None) -> RunTrack:

@@ -203,7 +203,7 @@ class SetupScreen(Screen):
         await self._rebuild_forms()
         chosen = [("dataset", config.dataset), ("task", config.task), *(("cell", c) for c in config.cells)]
         for kind, name in chosen:
-            self._forms[f"{kind}:{name}"].load(config._options(kind, name))
+            self._forms[f"{kind}:{name}"].load(config.options_for(kind, name))
         self._forms["train:train"].load(config.train)
         self._corpora = config.corpora
 
