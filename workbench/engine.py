@@ -31,7 +31,7 @@ from workbench.runs import (
     write_summary,
 )
 from workbench.snapshot import Progress, check_resumable, restore_snapshot
-from workbench.training import Blame, build_optimizer, pick_device
+from workbench.training import Blame, build_optimizer, pick_device, use_threads
 
 Subscriber = Callable[[Event], None]
 
@@ -166,6 +166,7 @@ class Run:
 
     def _train(self) -> None:
         task, train, device = self._task, self.train, self.device
+        use_threads(train["threads"])
         torch.manual_seed(train["seed"])
         cell = self.resolved.cell.cls(self.resolved.cell_options)
         model = task.build_model(cell).to(device)
