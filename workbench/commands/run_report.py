@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
@@ -111,15 +112,18 @@ class TerminalReport:
 def compare_table(records: list[RunRecord]) -> Table:
     """Runs side by side: cell, validation metric, loss, wall time, parameters, throughput."""
     metrics = sorted({record.metric_name for record in records})
-    table = Table(title="compare", title_justify="left")
-    for column in ("cell", "status", f"validation {'/'.join(metrics)}", "loss", "wall time",
-                   "parameters", "tokens/s", "run"):
-        table.add_column(column, justify="left" if column in ("cell", "status", "run") else "right")
+    runs = "\n".join(f"{record.cell}: {record.run_id}" for record in records)
+    table = Table(title="compare", title_justify="left", caption=runs, caption_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for column in ("cell", "status", f"val {'/'.join(metrics)}", "val loss", "wall time",
+                   "parameters", "tokens/s"):
+        table.add_column(column, justify="left" if column in ("cell", "status") else "right",
+                         no_wrap=True, min_width=len(column))
     for record in records:
         table.add_row(
             record.cell, record.status, _number(record.metric), _number(record.loss),
             _duration(record.wall_time), f"{record.parameters:,}" if record.parameters else "-",
-            f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-", record.run_id,
+            f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-",
         )
     return table
 
