@@ -111,18 +111,21 @@ class TerminalReport:
 
 def compare_table(records: list[RunRecord]) -> Table:
     """Runs side by side: cell, validation metric, loss, wall time, parameters, throughput."""
-    metrics = sorted({record.metric_name for record in records})
+    metrics = {record.metric_name for record in records}
+    one_metric = len(metrics) == 1
     runs = "\n".join(f"{record.cell}: {record.run_id}" for record in records)
     table = Table(title="compare", title_justify="left", caption=runs, caption_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
-    for column in ("cell", "status", f"val {'/'.join(metrics)}", "val loss", "wall time",
-                   "parameters", "tokens/s"):
+    metric_header = f"val {next(iter(metrics))}" if one_metric else "val metric"
+    for column in ("cell", "status", metric_header, "val loss", "time", "params", "tokens/s"):
         table.add_column(column, justify="left" if column in ("cell", "status") else "right",
                          no_wrap=True, min_width=len(column))
     for record in records:
+        metric = _number(record.metric)
         table.add_row(
-            record.cell, record.status, _number(record.metric), _number(record.loss),
-            _duration(record.wall_time), f"{record.parameters:,}" if record.parameters else "-",
+            record.cell, record.status, metric if one_metric else f"{record.metric_name} {metric}",
+            _number(record.loss), _duration(record.wall_time),
+            f"{record.parameters:,}" if record.parameters else "-",
             f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-",
         )
     return table
