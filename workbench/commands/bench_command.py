@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from workbench.bench import custom_over_native, run_bench
+    from workbench.bench import custom_time_over_native, run_bench
 
     settings = BenchSettings(
         cells=tuple(args.cell or DEFAULT_CELLS), hidden=args.hidden, batch=args.batch, seq=args.seq,
@@ -44,10 +44,10 @@ def bench(args: argparse.Namespace) -> int:
     console = Console(stderr=args.json)
     with console.status("timing…") as status:
         results = run_bench(settings, progress=lambda cell: status.update(f"timing {cell}…"))
-    ratios = custom_over_native(results)
+    ratios = custom_time_over_native(results)
     if args.json:
-        rows = [{**asdict(result), "engine_over_plain": result.engine_over_plain,
-                 "custom_over_native": ratios.get(result.cell)} for result in results]
+        rows = [{**asdict(result), "engine_time_over_plain": result.engine_time_over_plain,
+                 "custom_time_over_native": ratios.get(result.cell)} for result in results]
         print(json.dumps({"settings": asdict(settings), "results": rows}, indent=2))
     else:
         console.print(bench_table(results, ratios, settings))
@@ -58,10 +58,12 @@ def bench_table(results: list[BenchResult], ratios: dict[str, float], settings: 
     title = (f"hidden {settings.hidden}, batch {settings.batch}, seq {settings.seq}, "
              f"layers {settings.layers}, median of {settings.repeats} × {settings.steps} steps")
     table = Table(title=title, title_justify="left")
-    for column in ("cell", "engine tok/s", "plain torch tok/s", "engine/plain", "custom/native"):
+    table.caption = ("time ratios: the engine's step against the plain loop's, and a custom cell's "
+                     "against its native twin's (below 1 is faster)")
+    for column in ("cell", "engine tok/s", "plain tok/s", "engine ÷ plain", "custom ÷ native"):
         table.add_column(column, justify="left" if column == "cell" else "right")
     for result in results:
-        ratio = result.engine_over_plain
+        ratio = result.engine_time_over_plain
         table.add_row(
             result.cell, f"{result.engine_tokens_per_second:,.0f}",
             f"{result.plain_tokens_per_second:,.0f}" if result.plain_tokens_per_second else "-",
