@@ -5,6 +5,7 @@ from __future__ import annotations
 from app_support import choose, pilot_test, ready, run_to_end, wait_for
 
 from workbench.app.chart import LineChart
+from workbench.trained import load_trained
 
 
 @pilot_test
@@ -51,7 +52,6 @@ async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app
 async def test_generate_streams_text_from_a_prompt(app) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
-        # The poem, not names: a name may end before the requested length, a poem does not.
         await choose(pilot, dataset="divina", task="generate", cells=("gru",), steps=4, eval_every=2)
         await run_to_end(pilot)
         assert app.board.tracks[0].state == "completed", app.board.tracks[0].log
@@ -60,13 +60,15 @@ async def test_generate_streams_text_from_a_prompt(app) -> None:
         await wait_for(pilot, lambda: model.trained is not None, "the model to load")
         assert model.query_one("#model-panes").current == "generate-pane"
         model.query_one("#option-length").set_value(12)
+        model.query_one("#option-seed").set_value(7)
         model.query_one("#prompt").focus()
         await pilot.press(*"Nel", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        generated = model.generated_text.plain
-        assert generated.startswith("Nel") and len(generated) == len("Nel") + 12
-        assert _text(model.query_one("#generated")).startswith("Nel")
+        # A seeded draw from the same weights, outside the app, is what the pane must show.
+        expected = "".join(load_trained(app.board.tracks[0].run_dir).sample("Nel", 12, 0.8, 0, 7))
+        assert model.generated_text.plain == "Nel" + expected
+        assert _text(model.query_one("#generated")).startswith("Nel" + expected)
 
 
 @pilot_test

@@ -33,6 +33,7 @@ SAMPLING_PARAMS = (
     Param("temperature", float, 0.8, "lower is safer, higher is wilder", min=0.01, max=5.0),
     Param("length", int, 200, "characters to generate", min=1, max=10000),
     Param("top_k", int, 0, "sample among the k likeliest characters; 0 = all", min=0),
+    Param("seed", int, 0, "the same seed gives the same text; 0 = a fresh draw each time", min=0),
 )
 
 
@@ -210,7 +211,7 @@ class ModelScreen(Screen):
         flushed = time.monotonic()
         try:
             for char in self.trained.sample(prompt, options["length"], options["temperature"],
-                                            options["top_k"]):
+                                            options["top_k"], options["seed"] or None):
                 if worker.is_cancelled:
                     return
                 chunk.append(char)
