@@ -345,3 +345,12 @@ def test_divina_generation_end_to_end_with_real_cells(tiny_corpora, cell):
     assert task.evaluate(model, "validation", 16)["loss"] < before
     (line,) = task.showcase(model, seeded(0))
     assert line.startswith("Nel mezzo") and len(line) <= len("Nel mezzo") + 300
+
+
+@pytest.mark.parametrize("task_class", [Classify, Generate])
+def test_a_task_used_before_it_is_prepared_says_what_to_do(task_class):
+    task = task_class()
+    with pytest.raises(ConfigError, match="no vocabulary yet: prepare it with a dataset or restore it"):
+        task.build_model(make_cell())
+    with pytest.raises(ConfigError, match="no prepared split 'train'.*prepare the .* task with a dataset"):
+        next(iter(task.batches("train", 4, seeded(0))))

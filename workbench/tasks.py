@@ -7,18 +7,19 @@ checkpoint be used later without the training data.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import torch
 from torch import Tensor, nn
 
 from workbench.cells import Cell
-from workbench.datasets import Dataset
+from workbench.datasets import SPLITS, Dataset
 from workbench.errors import ConfigError
 from workbench.plugin import Plugin
+from workbench.vocabulary import Vocabulary
 
 
 @dataclass
@@ -122,3 +123,23 @@ class Task(Plugin):
     ) -> Iterator[str]:
         """Continue `prompt`, yielding one character at a time (generating tasks)."""
         raise ConfigError(f"task {self.name!r} does not generate text: use a generating task")
+
+
+Prepared = TypeVar("Prepared")
+
+
+def prepared_split(task: str, prepared: Mapping[str, Prepared], split: str) -> Prepared:
+    """The data a task prepared for `split`, or a ConfigError saying what to do first."""
+    if split not in prepared:
+        raise ConfigError(
+            f"There is no prepared split {split!r}: choose one of {', '.join(SPLITS)} "
+            f"(and prepare the {task} task with a dataset before training or evaluating)."
+        )
+    return prepared[split]
+
+
+def prepared_vocabulary(task: str, vocabulary: Vocabulary | None) -> Vocabulary:
+    """The task's vocabulary, or a ConfigError when it was neither prepared nor restored."""
+    if vocabulary is None:
+        raise ConfigError(f"The {task} task has no vocabulary yet: prepare it with a dataset or restore it.")
+    return vocabulary

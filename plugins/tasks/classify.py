@@ -21,7 +21,7 @@ from workbench.datasets import SPLITS, Dataset, Example
 from workbench.errors import CheckpointError, ConfigError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param
-from workbench.tasks import Batch, Task, evaluating, model_device
+from workbench.tasks import Batch, Task, evaluating, model_device, prepared_split, prepared_vocabulary
 from workbench.vocabulary import PAD, UNK, Vocabulary
 
 SHOWCASE_EXAMPLES = 6
@@ -203,19 +203,10 @@ class Classify(Task):
         return EncodedSplit(inputs, lengths, labels, [example.text for example in examples])
 
     def _split(self, split: str) -> EncodedSplit:
-        if split not in self.splits:
-            raise ConfigError(
-                f"There is no prepared split {split!r}: choose one of {', '.join(SPLITS)} "
-                "(and prepare the task with a dataset before training or evaluating)."
-            )
-        return self.splits[split]
+        return prepared_split(self.name, self.splits, split)
 
     def _vocabulary(self) -> Vocabulary:
-        if self.vocabulary is None:
-            raise ConfigError(
-                "The classify task has no vocabulary yet: prepare it with a dataset or restore it."
-            )
-        return self.vocabulary
+        return prepared_vocabulary(self.name, self.vocabulary)
 
 
 @hookimpl

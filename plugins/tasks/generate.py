@@ -24,7 +24,7 @@ from workbench.errors import CheckpointError, ConfigError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param
 from workbench.sampling import check_sampling, sample_next
-from workbench.tasks import Batch, Task, evaluating, model_device
+from workbench.tasks import Batch, Task, evaluating, model_device, prepared_split, prepared_vocabulary
 from workbench.vocabulary import BOS, EOS, PAD, Vocabulary, condition_token
 
 SHOWCASE_CONDITIONS = 4
@@ -260,19 +260,10 @@ class Generate(Task):
         return TokenStream(torch.cat(pieces), torch.cumsum(sizes_tensor, 0) - sizes_tensor, sizes_tensor)
 
     def _stream(self, split: str) -> TokenStream:
-        if split not in self.streams:
-            raise ConfigError(
-                f"There is no prepared split {split!r}: choose one of {', '.join(SPLITS)} "
-                "(and prepare the task with a dataset before training or evaluating)."
-            )
-        return self.streams[split]
+        return prepared_split(self.name, self.streams, split)
 
     def _vocabulary(self) -> Vocabulary:
-        if self.vocabulary is None:
-            raise ConfigError(
-                "The generate task has no vocabulary yet: prepare it with a dataset or restore it."
-            )
-        return self.vocabulary
+        return prepared_vocabulary(self.name, self.vocabulary)
 
 
 @hookimpl
