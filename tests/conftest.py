@@ -6,7 +6,12 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
 from tiny_corpora import write_tiny_corpora
+
+# The suite's models are tiny: intra-op threads gain them nothing, and on a busy two-core machine
+# their spinning costs seconds. Runs that ask for train.threads = 0 get this process default back.
+torch.set_num_threads(1)
 
 
 @pytest.fixture

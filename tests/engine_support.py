@@ -17,8 +17,6 @@ from workbench.registry import Registry, load_registry
 
 TINY_CELL = {"hidden_size": 16, "layers": 1}
 
-# Tiny models gain nothing from intra-op threads, and on a shared CPU their spinning costs seconds.
-torch.set_num_threads(1)
 
 
 def tiny_config(corpora: Path, runs_dir: Path, cell: str = "gru", **train: Any) -> RunConfig:
