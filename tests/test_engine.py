@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ import torch
 from engine_support import registry_with_faults, tiny_config
 
 from workbench.checkpoint import load_checkpoint, read_metadata
-from workbench.engine import Run
+from workbench.engine import Run, collector_paused
 from workbench.errors import CheckpointError, ConfigError
 from workbench.events import Event, RunFailed, RunFinished, StateChanged, StepDone
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, SAMPLES_FILE
@@ -208,3 +209,13 @@ def test_asking_for_cuda_without_it_is_a_config_error(
     with pytest.raises(ConfigError, match="no CUDA device"):
         Run(tiny_config(tiny_corpora, tmp_path / "runs", device="cuda"))
     assert not (tmp_path / "runs").exists()
+
+
+def test_data_loading_pauses_the_garbage_collector_and_restores_it():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        survivors = [[index] for index in range(1000)]
+    assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(survivors)
+    gc.unfreeze()

@@ -7,8 +7,10 @@ Subscribers are called on the training thread for every event and must return qu
 
 from __future__ import annotations
 
+import gc
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +36,25 @@ from workbench.snapshot import Progress, check_resumable, restore_snapshot
 from workbench.training import Blame, build_optimizer, pick_device, use_threads
 
 Subscriber = Callable[[Event], None]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector while a task reads its data.
+
+    Reading a corpus makes hundreds of thousands of small objects. Each collector pass over them
+    holds the interpreter lock for tens of milliseconds, which stalls the app's UI thread. Pausing
+    it, then freezing what survived (so later passes skip it), keeps key presses answered quickly
+    and makes loading faster too.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
 
 
 class Run:
@@ -135,7 +156,8 @@ class Run:
         try:
             dataset = resolved.dataset.cls(resolved.dataset_options, corpus_root=self.config.corpora)
             task = resolved.task.cls(resolved.task_options)
-            task.prepare(dataset, self.train["seed"])
+            with collector_paused():
+                task.prepare(dataset, self.train["seed"])
         except Exception as error:  # noqa: BLE001 - a plugin's failure is reported, not raised raw
             failure = error if isinstance(error, WorkbenchError) else RunFailed(self._blame.describe(error))
             self._preparation_error = failure
