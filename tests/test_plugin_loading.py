@@ -188,3 +188,12 @@ def test_workbench_run_warns_about_a_broken_plugin_and_trains_with_the_others(
     assert "plugin workbench-broken (broken) not loaded" in " ".join(captured.err.split())
     events = [json.loads(line)["event"] for line in captured.out.splitlines()]
     assert events[0] == "run_started" and events[-1] == "run_finished"
+
+
+def test_workbench_plugins_variable_loads_only_the_named_entry_points_or_packages(monkeypatch):
+    monkeypatch.setenv("WORKBENCH_PLUGINS", "native-cells, classify")
+    registry = load_registry()
+    assert registry.names("cell") == ["gru", "lstm", "rnn"]
+    assert registry.names("task") == ["classify"] and registry.names("dataset") == []
+    monkeypatch.setenv("WORKBENCH_PLUGINS", "workbench")
+    assert "gru-custom" in load_registry().names("cell")
