@@ -5,7 +5,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
-from workbench.app.tracking import RunTrack, format_duration, format_number
+from workbench.app.tracking import RunTrack, format_number
+from workbench.formatting import format_duration
 
 COLUMNS = ("run", "status", "metric", "val loss", "wall time", "parameters", "tokens/s", "steps")
 

@@ -17,8 +17,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from workbench.app.chart import LineChart, Series
 from workbench.app.history import load_track
-from workbench.app.tracking import PALETTE, RunTrack, format_duration, format_number
+from workbench.app.tracking import PALETTE, RunTrack, format_number
 from workbench.errors import WorkbenchError
+from workbench.formatting import format_duration
 
 if TYPE_CHECKING:
     from workbench.runs import RunRecord

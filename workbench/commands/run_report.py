@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from workbench.events import Evaluated, Event, RunFailed, RunFinished, RunStarted, Sampled, StepDone
+from workbench.formatting import format_duration
 from workbench.registry import Registry
 from workbench.runs import RunRecord
 
@@ -82,7 +83,8 @@ class TerminalReport:
     def _step(self, event: StepDone) -> None:
         if self.progress is not None and self.bar is not None:
             self.progress.update(self.bar, completed=event.step, loss=f"{event.loss:.4f}",
-                                 speed=f"{event.tokens_per_second:,.0f}", eta=_duration(event.eta_seconds))
+                                 speed=f"{event.tokens_per_second:,.0f}",
+                                 eta=format_duration(event.eta_seconds))
 
     def _evaluated(self, event: Evaluated) -> None:
         value = event.metrics.get(self.metric)
@@ -124,7 +126,7 @@ def compare_table(records: list[RunRecord]) -> Table:
         metric = _number(record.metric)
         table.add_row(
             record.cell, record.status, metric if one_metric else f"{record.metric_name} {metric}",
-            _number(record.loss), _duration(record.wall_time),
+            _number(record.loss), format_duration(record.wall_time),
             f"{record.parameters:,}" if record.parameters else "-",
             f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-",
         )
@@ -139,10 +141,3 @@ def _scalars(metrics: dict[str, Any]) -> str:
 def _number(value: float | None) -> str:
     return "-" if value is None else f"{value:.4f}"
 
-
-def _duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    minutes, secs = divmod(int(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

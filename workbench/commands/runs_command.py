@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from workbench.commands.run_report import compare_table
+from workbench.formatting import format_duration
 from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
 
 
@@ -37,14 +38,15 @@ def show_runs(args: argparse.Namespace) -> int:
         where = args.runs_dir or "the runs directory"
         console.print(f"No runs in {where} yet: start one with `workbench run`.")
         return 0
-    table = Table(title="runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table = Table(title="runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  padding=(0, 1, 0, 0))
     table.add_column("run", no_wrap=True, min_width=max(len(record.run_id) for record in records))
     for column in ("status", "steps", "metric", "time"):
         justify = "right" if column in ("steps", "metric", "time") else "left"
         table.add_column(column, justify=justify, no_wrap=True, min_width=9 if column == "status" else 5)
     for record in records:
         metric = f"{record.metric_name} {record.metric:.3f}" if record.metric is not None else "-"
-        wall = f"{record.wall_time:.1f} s" if record.wall_time is not None else "-"
+        wall = format_duration(record.wall_time)
         table.add_row(record.run_id, record.status, str(record.steps), metric, wall)
     console.print(table)
     return 0
