@@ -69,12 +69,6 @@ class RunTrack:
         stamp = time.strftime("%H:%M:%S", time.localtime(when if when is not None else time.time()))
         self.log.append(f"{stamp} {self.label}: {text}")
 
-    def final_value(self, name: str) -> Any:
-        """A number from the summary once finished, else the latest validation metric."""
-        if self.summary is not None and name in self.summary:
-            return self.summary[name]
-        return self.metrics.get(name)
-
     def _started(self, event: ev.RunStarted) -> None:
         self.run_id = event.run_id
         self.run_dir = event.run_dir
