@@ -7,6 +7,7 @@ Every event reaches the UI through an `EventFeed` that `poll` drains from a UI t
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -126,11 +127,18 @@ class RunQueue:
         return cancelled
 
     def wait(self, timeout: float) -> None:
-        """Block (on a worker thread) until the current run has ended, for a clean quit."""
+        """Block (on a worker thread) until the current run has ended, for a clean quit.
+
+        A run still being opened is waited for first, then stopped like any other, so quitting
+        at that moment leaves a stopped run with its checkpoint rather than one marked running.
+        """
+        deadline = time.monotonic() + timeout
+        while self._opening and time.monotonic() < deadline:
+            time.sleep(0.02)
         active = self.active
         if active is not None and active.run is not None:
             active.run.stop()
-            active.run.join(timeout)
+            active.run.join(max(0.0, deadline - time.monotonic()))
 
 
 def _describe(error: BaseException) -> str:

@@ -1,0 +1,45 @@
+"""The app's run queue: quitting while a run is still being opened stops that run too."""
+
+import threading
+import time
+
+import workbench.engine
+from workbench.app.runner import RunQueue
+from workbench.app.tracking import Board
+from workbench.config import RunConfig
+
+
+class SlowToOpen:
+    """Stands in for engine.Run: takes a moment to build, and records how it was steered."""
+
+    built: list["SlowToOpen"] = []
+
+    def __init__(self, config: RunConfig, registry: object = None, resume: object = None) -> None:
+        time.sleep(0.3)
+        self.stopped = self.joined = False
+        SlowToOpen.built.append(self)
+
+    def subscribe(self, callback: object) -> None:
+        pass
+
+    def start(self) -> None:
+        pass
+
+    def stop(self) -> None:
+        self.stopped = True
+
+    def join(self, timeout: float) -> bool:
+        self.joined = True
+        return True
+
+
+def test_quitting_while_a_run_opens_waits_for_it_and_stops_it(monkeypatch):
+    monkeypatch.setattr(workbench.engine, "Run", SlowToOpen)
+    queue = RunQueue(Board(), lambda work: threading.Thread(target=work, daemon=True).start())
+    queue.enqueue(RunConfig(dataset="names", cell="gru", task="classify"))
+    queue.poll()
+    assert queue.busy and not SlowToOpen.built, "the run should still be opening"
+    queue.stop(everything=True)
+    queue.wait(timeout=30)
+    (run,) = SlowToOpen.built
+    assert run.stopped and run.joined
