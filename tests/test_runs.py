@@ -9,6 +9,7 @@ import pytest
 from engine_support import tiny_config
 
 from workbench.cli import main
+from workbench.commands.run_report import settings_table
 from workbench.config import RunConfig
 from workbench.engine import Run
 from workbench.errors import CheckpointError
@@ -77,3 +78,15 @@ def test_runs_predict_and_sample_commands(trained_runs: Path, capsys: pytest.Cap
     assert capsys.readouterr().out.startswith("Nel mezzo")
     assert main(["predict", ids["generate"], "Rossi", "--runs-dir", str(trained_runs)]) == 2
     assert "does not predict labels" in capsys.readouterr().err
+
+
+def test_settings_that_differ_between_runs_are_listed_and_shared_ones_are_not(trained_runs: Path) -> None:
+    records = sorted(list_runs(trained_runs), key=lambda record: record.task)
+    table = settings_table(records)
+    assert table is not None
+    values = zip(table.columns[1].cells, table.columns[2].cells, strict=True)
+    rows = dict(zip(table.columns[0].cells, values, strict=True))
+    assert rows["task"] == ("classify", "generate")
+    assert "cell.hidden_size" not in rows  # both runs use 16 units
+    assert rows["train.steps"] == ("4", "3")
+    assert settings_table(records[:1]) is None

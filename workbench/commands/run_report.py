@@ -12,10 +12,12 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from workbench.config import RunConfig
+from workbench.errors import WorkbenchError
 from workbench.events import Evaluated, Event, RunFailed, RunFinished, RunStarted, Sampled, StepDone
 from workbench.formatting import format_duration
 from workbench.registry import Registry
-from workbench.runs import RunRecord
+from workbench.runs import CONFIG_FILE, RunRecord
 
 
 class JsonReport:
@@ -60,7 +62,7 @@ class TerminalReport:
 
     def finish(self, records: list[RunRecord]) -> None:
         if self.compare and records:
-            self.console.print(compare_table(records))
+            print_comparison(self.console, records)
 
     def _started(self, event: RunStarted) -> None:
         config = event.config
@@ -111,11 +113,49 @@ class TerminalReport:
         self.progress, self.bar = None, None
 
 
+def print_comparison(console: Console, records: list[RunRecord]) -> None:
+    """The compare table, then the settings that differ between the runs, if any."""
+    console.print(compare_table(records))
+    differing = settings_table(records)
+    if differing is not None:
+        console.print(differing)
+
+
+def settings_table(records: list[RunRecord]) -> Table | None:
+    """Settings every run has but not all with the same value: what sets the runs apart."""
+    settings = [_settings(record) for record in records]
+    shared = set.intersection(*(set(one) for one in settings)) if settings else set()
+    differing = sorted(key for key in shared if len({repr(one[key]) for one in settings}) > 1)
+    if not differing:
+        return None
+    table = Table(title="settings that differ", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("setting", no_wrap=True)
+    for number, record in enumerate(records, start=1):
+        table.add_column(f"({number}) {record.cell}", justify="right", no_wrap=True)
+    for key in differing:
+        table.add_row(key, *(str(one[key]) for one in settings))
+    return table
+
+
+def _settings(record: RunRecord) -> dict[str, Any]:
+    """A run's resolved settings as flat `kind.option` keys (cell options under `cell.`)."""
+    try:
+        config = RunConfig.from_toml(record.run_dir / CONFIG_FILE)
+    except WorkbenchError:
+        return {}
+    settings: dict[str, Any] = {"dataset": config.dataset, "task": config.task}
+    settings.update({f"train.{key}": value for key, value in config.train.items()})
+    for kind, name in (("dataset", config.dataset), ("cell", config.cell), ("task", config.task)):
+        settings.update({f"{kind}.{key}": value for key, value in config.options_for(kind, name).items()})
+    return settings
+
+
 def compare_table(records: list[RunRecord]) -> Table:
     """Runs side by side: cell, validation metric, loss, wall time, parameters, throughput."""
     metrics = {record.metric_name for record in records}
     one_metric = len(metrics) == 1
-    runs = "\n".join(f"{record.cell}: {record.run_id}" for record in records)
+    runs = "\n".join(f"({number}) {record.cell}: {record.run_id}"
+                     for number, record in enumerate(records, start=1))
     table = Table(title="compare", title_justify="left", caption=runs, caption_justify="left",
                   box=box.SIMPLE_HEAD, pad_edge=False)
     metric_header = f"val {next(iter(metrics))}" if one_metric else "val metric"

@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from workbench.commands.run_report import compare_table
+from workbench.commands.run_report import print_comparison
 from workbench.formatting import format_duration
 from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
 
@@ -57,7 +57,7 @@ def compare_runs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_record_json(record) for record in records], indent=2))
     else:
-        Console().print(compare_table(records))
+        print_comparison(Console(), records)
     return 0
 
 
