@@ -25,6 +25,24 @@ if TYPE_CHECKING:
     from workbench.runs import RunRecord
 
 COLUMNS = ("run", "status", "metric", "val loss", "steps", "wall time", "parameters")
+ORDERS = ("newest", "best metric", "fastest", "cell")
+
+
+def sort_records(records: list[RunRecord], order: str) -> list[RunRecord]:
+    """Runs in one of ORDERS; runs without the number sorted on go last."""
+    if order == "newest":
+        return sorted(records, key=lambda record: record.run_id, reverse=True)
+    if order == "best metric":
+        def best_first(record: RunRecord) -> tuple[bool, float]:
+            if record.metric is None:
+                return (True, 0.0)
+            higher = bool(record.summary.get("higher_is_better", False))
+            return (False, -record.metric if higher else record.metric)
+
+        return sorted(records, key=best_first)
+    if order == "fastest":
+        return sorted(records, key=lambda record: (record.wall_time is None, record.wall_time or 0.0))
+    return sorted(records, key=lambda record: (record.cell, record.run_id))
 
 
 class RunsScreen(Screen):
@@ -36,12 +54,14 @@ class RunsScreen(Screen):
         Binding("a", "add", "Add to compare"),
         Binding("u", "use", "Use model"),
         Binding("g", "reload", "Refresh"),
+        Binding("o", "sort", "Sort"),
     ]
 
     def __init__(self) -> None:
         super().__init__(id="runs")
         self.records: list[RunRecord] = []
         self.opened: RunTrack | None = None
+        self.order = ORDERS[0]
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -60,8 +80,12 @@ class RunsScreen(Screen):
         return self.app.runs_dir  # type: ignore[attr-defined]
 
     def action_reload(self) -> None:
-        self.query_one("#runs-dir", Static).update(f"runs in {self.runs_dir}")
         self._list_runs(self.runs_dir)
+
+    def action_sort(self) -> None:
+        """Cycle the order of the table: newest, best metric, fastest, by cell."""
+        self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
+        self._show_records(self.records)
 
     @work(thread=True, exclusive=True, group="list-runs")
     def _list_runs(self, runs_dir: Path) -> None:
@@ -73,9 +97,10 @@ class RunsScreen(Screen):
     def _show_records(self, records: list[RunRecord]) -> None:
         table = self.query_one(DataTable)
         selected = self.selected
-        self.records = records
+        self.records = sort_records(records, self.order)
+        self.query_one("#runs-dir", Static).update(f"runs in {self.runs_dir} · {self.order} first (o sorts)")
         table.clear()
-        for record in records:
+        for record in self.records:
             table.add_row(*_row(record), key=str(record.run_dir))
         if not records:
             self.query_one("#run-summary", Static).update(
