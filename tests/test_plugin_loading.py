@@ -70,12 +70,14 @@ def test_bad_parameter_declaration_is_reported():
     assert_others_loaded(registry)
 
 
-def test_duplicate_name_keeps_the_first_and_reports_the_second():
+def test_a_third_party_plugin_named_like_a_built_in_never_replaces_it():
     clash = type("Clash", (Spare,), {"name": "gru"})
     registry = load_registry(extra=[("pkg-clash", plugin_of(clash)), ("pkg-fine", plugin_of(Spare))])
-    (reason,) = problems_of(registry, "pkg-clash")
-    assert "'gru' is already registered by workbench" in reason and "rename it" in reason
+    (problem,) = [problem for problem in registry.problems if problem.source == "pkg-clash"]
     assert registry.get("cell", "gru").cls is not clash
+    assert registry.get("cell", "gru").source == "workbench"
+    assert str(problem).startswith("cell 'gru' from pkg-clash not loaded: the built-in cell")
+    assert "rename yours" in problem.reason and "Clash" in problem.reason
     assert_others_loaded(registry)
 
 
@@ -169,12 +171,110 @@ def test_workbench_plugins_json_has_versions_and_problems_go_to_stderr(fake_site
     assert "workbench-broken" in captured.err
 
 
-def test_asking_for_a_plugin_that_failed_to_load_names_the_reason(fake_site, fresh_default, capsys):
-    assert main(["plugins", "check", "broken"]) == 2
-    err = " ".join(capsys.readouterr().err.split())
-    assert "No plugin named 'broken'" in err and "no_such_dependency_xyz" in err
-    with pytest.raises(ConfigError, match="failed to load: workbench-broken"):
+def test_checking_a_plugin_that_failed_to_load_shows_the_failure(fake_site, fresh_default, capsys,
+                                                                 monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # the reason on one line of the table
+    assert main(["plugins", "check", "broken"]) == 1
+    out = capsys.readouterr().out
+    flat = " ".join(out.split())
+    assert "No plugin named" not in flat
+    assert "plugin workbench-broken (broken)" in flat and "FAIL" in flat
+    assert "failed to load: ModuleNotFoundError: No module named 'no_such_dependency_xyz'" in flat
+    assert "Traceback (most recent call last)" in out and "fake_broken_cell.py" in out
+    with pytest.raises(ConfigError, match="It did not load: plugin workbench-broken"):
         load_registry().get("cell", "broken")
+
+
+def test_checking_a_plugin_that_failed_to_load_gives_json_too(fake_site, fresh_default, capsys):
+    assert main(["plugins", "check", "broken", "--json"]) == 1
+    (result,) = json.loads(capsys.readouterr().out)
+    assert result["check"] == "loads" and not result["passed"]
+    assert "no_such_dependency_xyz" in result["reason"]
+
+
+SIBLINGS = (
+    "from workbench.hookspecs import hookimpl\n"
+    "from workbench.cells import COMMON_PARAMS, StepCellPlugin\n"
+    "from workbench.params import Param\n"
+    "from workbench_plugins.cells.custom import RNNCell\n"
+    "class Good(StepCellPlugin):\n"
+    "    name = 'sibling-good'\n"
+    "    step = RNNCell\n"
+    "class Bad(StepCellPlugin):\n"
+    "    name = 'sibling-bad'\n"
+    "    step = RNNCell\n"
+    "    params = (*COMMON_PARAMS, Param('width', int, 0, 'units', min=1))\n"
+    "@hookimpl\n"
+    "def register_cells(register):\n"
+    "    register(Bad)\n"
+    "    register(Good)\n"
+)
+
+
+def test_a_bad_declaration_names_that_plugin_not_its_package(fake_site, fresh_default, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    (fake_site / "fake_siblings.py").write_text(SIBLINGS)
+    write_distribution(fake_site, "workbench-siblings", "2.0", {"siblings": "fake_siblings"})
+    assert main(["plugins"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "sibling-good" in out
+    assert "cell 'sibling-bad' from workbench-siblings (siblings) not loaded: declares bad parameters" in out
+    assert "plugin workbench-siblings" not in out
+    assert main(["plugins", "check", "sibling-bad"]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "cell 'sibling-bad' from workbench-siblings (siblings)" in out
+    assert "parameter 'width' has a default that fails its own rules" in out
+
+
+def gru_named_cell(name: str) -> str:
+    """A plugin module registering a cell called `name` (built on the custom GRU step)."""
+    return (
+        "from workbench.hookspecs import hookimpl\n"
+        "from workbench.cells import StepCellPlugin\n"
+        "from workbench_plugins.cells.custom import GRUCell\n"
+        "class Fast(StepCellPlugin):\n"
+        f"    name = {name!r}\n"
+        "    step = GRUCell\n"
+        "@hookimpl\n"
+        "def register_cells(register):\n"
+        "    register(Fast)\n"
+    )
+
+
+def test_an_installed_package_cannot_take_a_built_in_name(tmp_path, monkeypatch, fresh_default, capsys):
+    # Found before the built-ins (its directory is first on sys.path), yet the built-in stays.
+    (tmp_path / "fake_fast_gru.py").write_text(gru_named_cell("gru"))
+    write_distribution(tmp_path, "aaa-fast-gru", "1.0", {"fastgru": "fake_fast_gru"})
+    monkeypatch.syspath_prepend(str(tmp_path))
+    registry = load_registry()
+    assert registry.get("cell", "gru").source == "workbench"
+    (problem,) = registry.refused("gru")
+    assert problem.source == "aaa-fast-gru (fastgru)"
+    assert "built-in cell of that name is kept" in problem.reason
+    assert "rename yours (the `name` of fake_fast_gru.Fast)" in problem.reason
+    assert main(["plugins"]) == 0
+    assert "cell 'gru' from aaa-fast-gru (fastgru) not loaded" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize("found_first", ["zz", "aa"])
+@pytest.mark.parametrize("selected", ["aa-peep, zz-peep, workbench", "zz-peep, aa-peep, workbench"])
+def test_two_packages_with_one_plugin_name_are_decided_by_package_name(
+    tmp_path, monkeypatch, found_first, selected
+):
+    for prefix in ("aa", "zz"):
+        site = tmp_path / prefix
+        site.mkdir()
+        (site / f"fake_{prefix}_peep.py").write_text(gru_named_cell("peephole"))
+        write_distribution(site, f"{prefix}-peep", "1.0", {"peep": f"fake_{prefix}_peep"})
+    for prefix in ("aa", "zz") if found_first == "zz" else ("zz", "aa"):
+        monkeypatch.syspath_prepend(str(tmp_path / prefix))  # the last prepended is found first
+    monkeypatch.setenv("WORKBENCH_PLUGINS", selected)
+    registry = load_registry()
+    assert registry.get("cell", "peephole").source == "aa-peep"
+    (problem,) = registry.refused("peephole")
+    assert problem.source == "zz-peep (peep)"
+    assert "aa-peep registers a cell named 'peephole' too and is kept" in problem.reason
+    assert "first in alphabetical order wins" in problem.reason and "rename one of them" in problem.reason
 
 
 def test_workbench_run_warns_about_a_broken_plugin_and_trains_with_the_others(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import os
+import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from types import ModuleType
 from typing import Any
@@ -24,6 +25,27 @@ from workbench.plugin import Plugin
 KINDS = ("dataset", "cell", "task")
 _HOOKS = {"dataset": "register_datasets", "cell": "register_cells", "task": "register_tasks"}
 SELECT_ENV = "WORKBENCH_PLUGINS"
+BUILTIN_PACKAGE = "workbench"  # the distribution whose plugins win every name clash
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where plugins come from: a package (distribution), its version and the entry point named."""
+
+    package: str
+    version: str = ""
+    entry_point: str = ""
+
+    @property
+    def label(self) -> str:
+        """`package (entry point)`, or the package alone when the two names agree."""
+        if not self.entry_point or self.entry_point == self.package:
+            return self.package
+        return f"{self.package} ({self.entry_point})"
+
+    @property
+    def builtin(self) -> bool:
+        return self.package == BUILTIN_PACKAGE
 
 
 @dataclass(frozen=True)
@@ -49,13 +71,44 @@ class PluginInfo:
 
 @dataclass(frozen=True)
 class PluginProblem:
-    """A plugin that could not be loaded or registered, and why."""
+    """Something a package offered that did not load, and why.
 
-    source: str
+    `kind` and `name` say how much was refused: one plugin (both set), the plugins one hook would
+    have registered (`kind` only), or the whole package (neither). `traceback` is the full Python
+    traceback when an exception was the cause, for `--debug`.
+    """
+
+    origin: Origin
     reason: str
+    kind: str = ""
+    name: str = ""
+    traceback: str = ""
+
+    @property
+    def source(self) -> str:
+        return self.origin.label
+
+    @property
+    def subject(self) -> str:
+        """What did not load, as people name it."""
+        if self.name:
+            return f"{self.kind} {self.name!r} from {self.source}"
+        if self.kind:
+            return f"the {self.kind}s of {self.source}"
+        return f"plugin {self.source}"
+
+    def concerns(self, name: str) -> bool:
+        """Whether a person asking for a plugin called `name` may be asking for what was refused.
+
+        A refused package may have held a plugin of any name; its package and entry-point names
+        are the only ones known.
+        """
+        if self.name:
+            return name == self.name
+        return name in (self.origin.package, self.origin.entry_point)
 
     def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
+        return f"{self.subject} not loaded: {self.reason}"
 
 
 @dataclass
@@ -76,10 +129,15 @@ class Registry:
             raise ConfigError(message + self.hint(name))
         return found
 
+    def refused(self, name: str, kind: str | None = None) -> list[PluginProblem]:
+        """The problems that kept a plugin called `name` (of `kind`, if given) from loading."""
+        return [problem for problem in self.problems
+                if problem.concerns(name) and (kind is None or problem.kind in ("", kind))]
+
     def hint(self, name: str) -> str:
-        """A sentence on load problems that may explain why `name` is missing ("" when none)."""
-        related = [str(problem) for problem in self.problems if name in problem.source]
-        return " It may be one that failed to load: " + "; ".join(related) + "." if related else ""
+        """A sentence on load problems that explain why `name` is missing ("" when none)."""
+        related = [str(problem) for problem in self.refused(name)]
+        return " It did not load: " + "; ".join(related) + "." if related else ""
 
     def names(self, kind: str) -> list[str]:
         return sorted(self.plugins[kind])
@@ -87,25 +145,35 @@ class Registry:
     def all(self) -> list[PluginInfo]:
         return [info for kind in KINDS for _, info in sorted(self.plugins[kind].items())]
 
-    def add(self, kind: str, cls: Any, source: str, version: str) -> None:
-        """Record one registration, or a problem if it is malformed or its name is taken."""
+    def add(self, kind: str, cls: Any, origin: Origin) -> None:
+        """Record one registration, or a problem if it is malformed or its name is taken.
+
+        The first registration of a name is kept: `load_registry` offers the built-ins first and
+        then the other packages in alphabetical order, so the outcome of a clash never depends on
+        the order in which packages happen to be found.
+        """
         reason = _registration_problem(kind, cls)
         if reason:
-            self.problems.append(PluginProblem(source, reason))
+            name = getattr(cls, "name", "")
+            self.problems.append(PluginProblem(origin, reason, kind, name if isinstance(name, str) else ""))
             return
         taken = self.plugins[kind].get(cls.name)
         if taken is not None and taken.cls is cls:
             return  # the same class registered again (e.g. installed and added by a test): no clash
         if taken is not None:
-            self.problems.append(
-                PluginProblem(
-                    source,
-                    f"{kind} {cls.name!r} is already registered by {taken.source}; "
-                    "rename it (the first one registered is kept)",
-                )
-            )
+            self.problems.append(PluginProblem(origin, _clash(kind, cls, taken), kind, cls.name))
             return
-        self.plugins[kind][cls.name] = PluginInfo(kind, cls.name, cls, source, version)
+        self.plugins[kind][cls.name] = PluginInfo(kind, cls.name, cls, origin.package, origin.version)
+
+
+def _clash(kind: str, cls: type[Plugin], taken: PluginInfo) -> str:
+    where = f"the `name` of {cls.__module__}.{cls.__qualname__}"
+    if taken.source == BUILTIN_PACKAGE:
+        return f"the built-in {kind} of that name is kept, as built-ins always are: rename yours ({where})"
+    return (
+        f"{taken.source} registers a {kind} named {cls.name!r} too and is kept (of two packages, the "
+        f"first in alphabetical order wins): rename one of them (here, {where})"
+    )
 
 
 def _registration_problem(kind: str, cls: Any) -> str:
@@ -115,10 +183,10 @@ def _registration_problem(kind: str, cls: Any) -> str:
     if not cls.name or not isinstance(cls.name, str):
         return f"{kind} class {cls.__qualname__} has no name"
     if not isinstance(cls.params, (tuple, list)):
-        return f"{kind} {cls.name!r} declares params as a {type(cls.params).__name__}: use a tuple of Param"
+        return f"declares params as a {type(cls.params).__name__}: use a tuple of Param"
     problems = declaration_problems(cls.params)
     if problems:
-        return f"{kind} {cls.name!r} declares bad parameters: " + "; ".join(problems)
+        return "declares bad parameters: " + "; ".join(problems)
     return ""
 
 
@@ -155,60 +223,86 @@ def load_registry(extra: Iterable[tuple[str, ModuleType | object]] = ()) -> Regi
     """Load every plugin of the entry-point group (and any `extra` (source, plugin) pairs).
 
     A plugin that fails to import, raises in its hook or registers something malformed becomes a
-    PluginProblem; the others load as usual.
+    PluginProblem; the others load as usual. Registrations are collected first and then recorded
+    built-ins first, other packages in alphabetical order, so a name clash is decided the same way
+    whatever order the packages were found or selected in.
     """
     registry = Registry()
     manager = plugin_manager()
-    origins: dict[int, tuple[str, str]] = {}
+    origins: dict[int, Origin] = {}
     for entry in entry_points(group=hookspecs.ENTRY_POINT_GROUP):
         dist = entry.dist
-        source = (dist.name if dist else None) or entry.value
-        version = (dist.version if dist else None) or ""
-        if not _selected([entry.name, source]):
+        origin = Origin((dist.name if dist else None) or entry.value, (dist.version if dist else None) or "",
+                        entry.name)
+        if not _selected([entry.name, origin.package]):
             continue
-        label = f"{source} ({entry.name})"
         try:
             module = importlib.import_module(entry.value.split(":")[0])
-            manager.register(module, name=f"{source}:{entry.name}")
+            manager.register(module, name=f"{origin.package}:{entry.name}")
         except Exception as error:  # noqa: BLE001 - a broken plugin must not stop the others
-            registry.problems.append(PluginProblem(label, f"failed to load: {_describe(error)}"))
+            registry.problems.append(_failure(origin, "failed to load", error))
             continue
-        origins[id(module)] = (source, version)
+        origins[id(module)] = origin
     for source, plugin in extra:
+        origin = Origin(source)
         try:
             manager.register(plugin, name=source)
         except Exception as error:  # noqa: BLE001 - same isolation as for installed plugins
-            registry.problems.append(PluginProblem(source, f"failed to load: {_describe(error)}"))
+            registry.problems.append(_failure(origin, "failed to load", error))
             continue
-        origins[id(plugin)] = (source, "")
+        origins[id(plugin)] = origin
     try:
         manager.check_pending()
     except pluggy.PluginValidationError as error:
-        source = manager.get_name(error.plugin) or str(error.plugin)
-        registry.problems.append(PluginProblem(source, str(error)))
+        origin = origins.get(id(error.plugin), Origin(manager.get_name(error.plugin) or str(error.plugin)))
+        registry.problems.append(PluginProblem(origin, str(error)))
+    offers: list[_Offer] = []
     for kind, hook_name in _HOOKS.items():
         for impl in getattr(manager.hook, hook_name).get_hookimpls():
-            source, version = origins.get(id(impl.plugin), (impl.plugin_name, ""))
-            _call_hook(registry, kind, impl.function, source, version)
+            origin = origins.get(id(impl.plugin), Origin(impl.plugin_name))
+            offers += _call_hook(registry, kind, impl.function, origin)
+    for offer in sorted(offers, key=_Offer.rank):
+        registry.add(offer.kind, offer.cls, offer.origin)
     return registry
 
 
+@dataclass(frozen=True)
+class _Offer:
+    """A class a hook registered, waiting for its turn to be recorded."""
+
+    kind: str
+    cls: Any
+    origin: Origin
+    order: int  # within its package, the order it was registered in
+
+    def rank(self) -> tuple[bool, str, str, str, int]:
+        package = self.origin.package
+        return not self.origin.builtin, package.casefold(), package, self.origin.entry_point, self.order
+
+
 def _call_hook(
-    registry: Registry, kind: str, function: Callable[..., Any], source: str, version: str
-) -> None:
+    registry: Registry, kind: str, function: Callable[..., Any], origin: Origin
+) -> list[_Offer]:
+    offers: list[_Offer] = []
+
     def register(cls: Any) -> None:
-        registry.add(kind, cls, source, version)
+        offers.append(_Offer(kind, cls, origin, len(offers)))
 
     try:
         function(register=register)
     except Exception as error:  # noqa: BLE001 - reported as a problem, never raised
-        registry.problems.append(
-            PluginProblem(source, f"raised in {_HOOKS[kind]}: {_describe(error)}")
-        )
+        problem = _failure(origin, f"raised in {_HOOKS[kind]}", error)
+        if offers:
+            loaded = f"; the {len(offers)} it registered before that are kept"
+            problem = replace(problem, reason=problem.reason + loaded)
+        registry.problems.append(replace(problem, kind=kind))
+    return offers
 
 
-def _describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+def _failure(origin: Origin, what: str, error: BaseException) -> PluginProblem:
+    """A problem caused by an exception: its type and message, and the traceback for --debug."""
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return PluginProblem(origin, f"{what}: {type(error).__name__}: {error}", traceback=text)
 
 
 _default: Registry | None = None

@@ -102,8 +102,7 @@ class WorkbenchApp(App):
         self.registry = registry
         self.queue.registry = registry
         for problem in registry.problems:
-            self.notify(f"Plugin {problem.source} was not loaded: {problem.reason}",
-                        title="Plugin problem", severity="warning", timeout=10)
+            self.notify(str(problem), title="Plugin problem", severity="warning", timeout=10, markup=False)
         await self.setup_screen.show_registry(registry)
 
     def _start_thread(self, function) -> None:  # noqa: ANN001 - any zero-argument callable

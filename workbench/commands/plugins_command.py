@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from workbench.registry import KINDS, Registry, default_registry
+from workbench.errors import ConfigError
+from workbench.registry import KINDS, PluginProblem, default_registry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +34,7 @@ def list_plugins(args: argparse.Namespace) -> int:
     registry = default_registry()
     if args.json:
         print(json.dumps([info.to_json() for info in registry.all()], indent=2))
-        print_problems(registry, Console(stderr=True))
+        print_problems(registry.problems, Console(stderr=True))
         return 0
     console = Console()
     for kind in KINDS:
@@ -48,34 +49,50 @@ def list_plugins(args: argparse.Namespace) -> int:
             cells = (name, info.source, info.version, info.cls.description, params)
             table.add_row(*(Text(cell) for cell in cells))
         console.print(table)
-    print_problems(registry, console)
+    print_problems(registry.problems, console)
     return 0
 
 
-def print_problems(registry: Registry, console: Console) -> None:
-    """One warning line per plugin that did not load, naming its package and the reason."""
-    for problem in registry.problems:
-        console.print(
-            f"[yellow]warning:[/] plugin {escape(problem.source)} not loaded: {escape(problem.reason)}",
-            highlight=False,
-        )
+def print_problems(problems: Iterable[PluginProblem], console: Console, debug: bool = False) -> None:
+    """One warning line per thing that did not load, naming its package and the reason.
+
+    With `debug`, the Python traceback follows each problem an exception caused.
+    """
+    for problem in problems:
+        console.print(Text.assemble(("warning: ", "yellow"), str(problem)))
+        if debug:
+            print_traceback(problem, console)
+
+
+def print_traceback(problem: PluginProblem, console: Console) -> None:
+    if problem.traceback:
+        console.print(Text(problem.traceback.rstrip(), style="dim"), soft_wrap=True)
 
 
 def check_plugin_command(args: argparse.Namespace) -> int:
-    from workbench.conformance import check_plugin, failures, find_plugin
+    from workbench.conformance import CheckResult, check_plugin, failures, find_plugin
 
     registry = default_registry()
-    info = find_plugin(args.name, args.kind, registry)
-    results = check_plugin(info.cls)
+    refused = registry.refused(args.name, args.kind)
+    try:
+        info = find_plugin(args.name, args.kind, registry)
+    except ConfigError:
+        if not refused:
+            raise
+        info = None  # it is installed but did not load: that is its first failed check
+    if info is not None:
+        title = f"{info.kind} {info.name!r} from {info.source}" + (f" {info.version}" if info.version else "")
+        results = check_plugin(info.cls)
+    else:
+        title = refused[0].subject
+        reason = refused[0].reason if len(refused) == 1 else "; ".join(str(problem) for problem in refused)
+        results = [CheckResult("loads", False, reason)]
     failed = failures(results)
     if args.json:
         print(json.dumps([{"check": r.name, "passed": r.passed, "reason": r.reason} for r in results]))
         return 1 if failed else 0
     console = Console()
-    version = f" {info.version}" if info.version else ""
-    table = Table(
-        title=f"{info.kind} {info.name!r} from {info.source}{version}", title_justify="left", expand=False
-    )
+    table = Table(title=title, title_justify="left", expand=False)
     for column in ("check", "result", "reason"):
         table.add_column(column)
     for result in results:
@@ -85,4 +102,9 @@ def check_plugin_command(args: argparse.Namespace) -> int:
     passed = len(results) - len(failed)
     colour = "red" if failed else "green"
     console.print(f"[{colour}]{passed} of {len(results)} checks passed[/]", highlight=False)
+    if info is None:
+        for problem in refused:  # in full here: this is where an author comes to find out why
+            print_traceback(problem, console)
+    else:
+        print_problems(refused, console)  # a namesake that lost a name clash to this plugin, say
     return 1 if failed else 0

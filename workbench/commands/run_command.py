@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
 
     configs = build_config(args).per_cell()
     registry = default_registry()
-    print_problems(registry, Console(stderr=True))
+    print_problems(registry.problems, Console(stderr=True))
     for config in configs:
         config.resolve(registry)
     report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
