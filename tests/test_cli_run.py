@@ -57,7 +57,7 @@ def test_bad_input_exits_2_before_any_data_loads(
     assert "no cell named 'nope'" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists(), "nothing may start when one cell of a compare is unknown"
     assert run_cli(tmp_path, "--cell", "gru", "--learning-rate", "fast") == 2
-    assert "learning_rate = 'fast' is not a valid float" in capsys.readouterr().err
+    assert 'learning_rate = "fast" is not a valid float' in capsys.readouterr().err
     bad = tmp_path / "bad.toml"
     bad.write_text('dataset = "names"\ncell = [\n', encoding="utf-8")
     assert main(["run", "--config", str(bad)]) == 2

@@ -84,7 +84,7 @@ def test_overrides_by_kind_and_by_plugin_name() -> None:
         (["cell.hidden_size=-4"], "too small"),
         (["cell.hidden_size=lots"], "not a valid int"),
         (["cell.hiden_size=4"], "no parameter 'hiden_size'.*hidden_size"),
-        (["train.optimizer=adam"], "choose one of 'adamw', 'sgd'"),
+        (["train.optimizer=adam"], 'choose one of "adamw", "sgd"'),
         (["train.stepz=3"], "train has no parameter 'stepz'"),
         (["lstm.layers=1"], "unknown section 'lstm'"),
         (["steps=3"], "section.key=value"),

@@ -118,7 +118,7 @@ def test_corpora_command_prints_a_table_and_json(
     (tmp_path / "divina_commedia.txt").unlink()
     assert main(["corpora", "--corpora", str(tmp_path)]) == 0
     table = capsys.readouterr().out
-    for expected in ("corpus", "licence", "names", "modified", "missing", "workbench corpora pull divina"):
+    for expected in ("source", "licence", "names", "modified", "missing", "workbench corpora pull divina"):
         assert expected in table
     assert main(["corpora", "--corpora", str(tmp_path), "--json"]) == 0
     rows = {row["corpus"]: row for row in json.loads(capsys.readouterr().out)}

@@ -35,10 +35,10 @@ def test_parse_accepts_strings_and_native_values(param, raw, expected):
         (HIDDEN, "big", "not a valid int"),
         (HIDDEN, 0, "too small"),
         (HIDDEN, 4096, "too large"),
-        (HIDDEN, True, "wrong type"),
+        (HIDDEN, True, "hidden_size = true has the wrong type"),
         (HIDDEN, 1.5, "wrong type"),
-        (FLAG, "maybe", "not a valid bool"),
-        (MODE, "sigmoid", "choose one of 'tanh', 'relu'"),
+        (FLAG, "maybe", 'flag = "maybe" is not a valid bool'),
+        (MODE, "sigmoid", 'mode = "sigmoid" is not allowed: choose one of "tanh", "relu"'),
     ],
 )
 def test_parse_rejects_bad_values_naming_the_field(param, raw, message):

@@ -86,7 +86,8 @@ def test_settings_that_differ_between_runs_are_listed_and_shared_ones_are_not(tr
     assert table is not None
     values = zip(table.columns[1].cells, table.columns[2].cells, strict=True)
     rows = dict(zip(table.columns[0].cells, values, strict=True))
-    assert rows["task"] == ("classify", "generate")
+    assert rows["task"] == ('"classify"', '"generate"')
     assert "cell.hidden_size" not in rows  # both runs use 16 units
     assert rows["train.steps"] == ("4", "3")
+    assert rows["cell.bidirectional"] == ("true", "false")  # as a config file writes them
     assert settings_table(records[:1]) is None

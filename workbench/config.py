@@ -19,7 +19,6 @@ TOML layout (a key cannot be both a string and a table, so a table names its plu
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from collections.abc import Iterable
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import ConfigError
+from workbench.formatting import format_value
 from workbench.params import Param
 from workbench.registry import KINDS, PluginInfo, Registry
 
@@ -303,27 +303,13 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def dumps_toml(data: dict[str, Any]) -> str:
-    lines = [f"{_key(k)} = {_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
+    lines = [f"{_key(k)} = {format_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
     for name, table in data.items():
         if isinstance(table, dict):
             lines.append(f"\n[{_key(name)}]")
-            lines.extend(f"{_key(k)} = {_value(v)}" for k, v in table.items())
+            lines.extend(f"{_key(k)} = {format_value(v)}" for k, v in table.items())
     return "\n".join(lines) + "\n"
 
 
 def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else _value(key)
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, Path):
-        return _value(str(value))
-    raise ConfigError(f"cannot write {value!r} to TOML: only strings, numbers, booleans and lists.")
+    return key if _BARE_KEY.fullmatch(key) else format_value(key)

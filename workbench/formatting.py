@@ -1,6 +1,33 @@
-"""Numbers as people read them, shared by the terminal reports and the app (no torch here)."""
+"""Values as people read them, shared by the terminal reports, the errors and the app (no torch here)."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def format_value(value: Any) -> str:
+    """A setting's value as a TOML config file writes it: `false`, `0.003`, `"tanh"`, `["a", "b"]`.
+
+    Config files, tables, help and error messages all show values this way, so what a person
+    reads can be typed back into a config file (or after `--set`) as it is.
+    """
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)  # also inf and nan, which TOML spells the same way
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)  # a TOML basic string: quotes and escapes agree
+    if isinstance(value, Path):
+        return format_value(str(value))
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{format_value(str(k))} = {format_value(v)}" for k, v in value.items()) + "}"
+    if hasattr(value, "isoformat"):  # the dates and times TOML reads
+        return value.isoformat()
+    return repr(value)  # no TOML form (None, from JSON, say): as Python writes it
 
 
 def format_duration(seconds: float | None) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.errors import ConfigError
+from workbench.formatting import format_value
 
 _TYPES = (bool, int, float, str)
 _TRUE = {"true", "yes", "on", "1"}
@@ -35,12 +36,12 @@ class Param:
         """Raise ConfigError if `value` is outside the declared choices or range."""
         where = f"{owner}.{self.name}" if owner else self.name
         if self.choices is not None and value not in self.choices:
-            allowed = ", ".join(repr(c) for c in self.choices)
-            raise ConfigError(f"{where} = {value!r} is not allowed: choose one of {allowed}.")
+            allowed = ", ".join(format_value(choice) for choice in self.choices)
+            raise ConfigError(f"{where} = {format_value(value)} is not allowed: choose one of {allowed}.")
         if self.min is not None and value < self.min:
-            raise ConfigError(f"{where} = {value!r} is too small: the minimum is {self.min}.")
+            raise ConfigError(f"{where} = {format_value(value)} is too small: the minimum is {self.min}.")
         if self.max is not None and value > self.max:
-            raise ConfigError(f"{where} = {value!r} is too large: the maximum is {self.max}.")
+            raise ConfigError(f"{where} = {format_value(value)} is too large: the maximum is {self.max}.")
 
     def describe_range(self) -> str:
         """A short human description of the allowed values, for help text and forms."""
@@ -80,14 +81,15 @@ class Param:
                 return self.type(text)
             except ValueError:
                 raise ConfigError(
-                    f"{where} = {raw!r} is not a valid {expected}: give a {expected} "
+                    f"{where} = {format_value(raw)} is not a valid {expected}: give a {expected} "
                     f"({self.describe_range()})."
                 ) from None
         if self.type is float and isinstance(raw, int) and not isinstance(raw, bool):
             return float(raw)
         if isinstance(raw, bool) != (self.type is bool) or not isinstance(raw, self.type):
             raise ConfigError(
-                f"{where} = {raw!r} has the wrong type: give a {expected} ({self.describe_range()})."
+                f"{where} = {format_value(raw)} has the wrong type: "
+                f"give a {expected} ({self.describe_range()})."
             )
         return raw
 

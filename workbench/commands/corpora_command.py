@@ -9,8 +9,9 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
+from rich.text import Text
 
-from workbench.corpora import get_manifest, manifests, status, user_corpora_dir
+from workbench.corpora import CorpusStatus, get_manifest, manifests, status, user_corpora_dir
 from workbench.corpora_pull import pull
 
 _STYLES = {"ok": "green", "modified": "yellow", "missing": "red"}
@@ -41,23 +42,28 @@ def list_corpora(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([entry.to_json() for entry in report], indent=2))
         return 0
-    table = Table(title="corpora", title_justify="left")
-    for column in ("corpus", "status", "path", "source", "licence"):
-        table.add_column(column, overflow="fold")
-    for entry in report:
-        style = _STYLES.get(entry.state, "")
-        found = f"{entry.path}\n[dim]via {entry.origin}[/]" if entry.path else "—"
-        table.add_row(
-            entry.manifest.name, f"[{style}]{entry.state}[/]", found,
-            entry.manifest.source_url, entry.manifest.licence,
-        )
-    console = Console()
-    console.print(table)
-    for entry in report:
-        if entry.state != "ok":
-            label = f"[{_STYLES[entry.state]}]{entry.manifest.name}:[/]"
-            console.print(f"{label} {entry.detail}", highlight=False)
+    Console().print(corpora_listing(report))
     return 0
+
+
+def corpora_listing(report: list[CorpusStatus]) -> Table:
+    """A block per corpus with one field a line: paths and addresses are long single words, so
+    side by side in columns they would be broken mid-word on an 80-column terminal."""
+    listing = Table.grid(padding=(0, 2))
+    listing.add_column(no_wrap=True)
+    listing.add_column(overflow="fold")  # only a path wider than the whole terminal is broken
+    for number, entry in enumerate(report):
+        if number:
+            listing.add_row()
+        listing.add_row(Text(entry.manifest.name, style="bold"),
+                        Text(entry.state, style=_STYLES.get(entry.state, "")))
+        found = f"{entry.path} (via {entry.origin})" if entry.path else "not found"
+        rows = [("path", found), ("source", entry.manifest.source_url), ("licence", entry.manifest.licence)]
+        if entry.state != "ok":
+            rows.append(("to do" if entry.state == "missing" else "problem", entry.detail))
+        for label, value in rows:
+            listing.add_row(Text(f"  {label}", style="dim"), Text(value))
+    return listing
 
 
 def pull_corpus(args: argparse.Namespace) -> int:

@@ -10,12 +10,14 @@ import argparse
 import json
 from collections.abc import Iterable
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from workbench.errors import ConfigError
-from workbench.registry import KINDS, PluginProblem, default_registry
+from workbench.formatting import format_value
+from workbench.registry import KINDS, PluginInfo, PluginProblem, default_registry
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,19 +40,28 @@ def list_plugins(args: argparse.Namespace) -> int:
         return 0
     console = Console()
     for kind in KINDS:
-        table = Table(title=f"{kind}s", title_justify="left", expand=False)
-        for column in ("name", "package", "version"):
-            table.add_column(column, no_wrap=True)  # names are typed and searched for: never broken
-        for column in ("description", "parameters"):
-            table.add_column(column)
-        for name in registry.names(kind):
-            info = registry.plugins[kind][name]
-            params = "\n".join(f"{p.name}={p.default!r}" for p in info.cls.params)
-            cells = (name, info.source, info.version, info.cls.description, params)
-            table.add_row(*(Text(cell) for cell in cells))
-        console.print(table)
+        console.print(plugins_table(kind, [registry.plugins[kind][name] for name in registry.names(kind)]))
     print_problems(registry.problems, console)
     return 0
+
+
+def plugins_table(kind: str, plugins: list[PluginInfo]) -> Table:
+    """One row per plugin; every parameter on a line of its own, as a config file would set it.
+
+    Names, packages and parameters are typed and searched for, so they are never broken or cut:
+    on a narrow terminal only the description wraps.
+    """
+    table = Table(title=f"{kind}s", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False)
+    table.add_column("name", no_wrap=True)
+    table.add_column("package", no_wrap=True)
+    table.add_column("description", ratio=1, min_width=12)
+    table.add_column("parameters (defaults)", no_wrap=True)
+    for info in plugins:
+        params = "\n".join(f"{param.name} = {format_value(param.default)}" for param in info.cls.params)
+        package = f"{info.source} {info.version}" if info.version else info.source
+        table.add_row(*(Text(cell) for cell in (info.name, package, info.cls.description, params)))
+    return table
 
 
 def print_problems(problems: Iterable[PluginProblem], console: Console, debug: bool = False) -> None:

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from workbench.formatting import format_value
 from workbench.runs import find_run_dir
 
 if TYPE_CHECKING:
@@ -52,13 +54,16 @@ def _load(args: argparse.Namespace) -> Trained:
 
 def run_predict(args: argparse.Namespace) -> int:
     trained = _load(args)
-    table = Table(title=f"{args.text!r} · {trained.config.cell} · {trained.metadata.get('run_id', '')}",
-                  title_justify="left")
+    console = Console()
+    # The run id on a line of its own, so that it is never wrapped: people copy it from here.
+    run_id = str(trained.metadata.get("run_id", ""))
+    console.print(Text.assemble((run_id, "bold"), f" · {trained.config.cell}"))
+    table = Table(title=Text(format_value(args.text)), title_justify="left")
     table.add_column("label")
     table.add_column("probability", justify="right")
     for label, probability in trained.predict(args.text, args.top):
-        table.add_row(label, f"{probability:.1%}")
-    Console().print(table)
+        table.add_row(Text(label), f"{probability:.1%}")
+    console.print(table)
     return 0
 
 

@@ -21,6 +21,7 @@ from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig
 from workbench.errors import ConfigError, RunFailed
 from workbench.events import RunFinished
+from workbench.formatting import format_value
 from workbench.params import Param
 from workbench.registry import default_registry
 from workbench.runs import CONFIG_FILE, read_run
@@ -56,7 +57,7 @@ def add_param_flags(parser: Any, params: tuple[Param, ...], owner: str) -> None:
         parser.add_argument(
             "--" + param.name.replace("_", "-"), dest=f"{owner}__{param.name}",
             metavar=param.type.__name__.upper(),
-            help=f"{param.help} ({param.describe_range()}; default {param.default!r})",
+            help=f"{param.help} ({param.describe_range()}; default {format_value(param.default)})",
         )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from rich import box
@@ -11,11 +13,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from workbench.config import RunConfig
 from workbench.errors import WorkbenchError
 from workbench.events import Evaluated, Event, RunFailed, RunFinished, RunStarted, Sampled, StepDone
-from workbench.formatting import format_duration
+from workbench.formatting import format_duration, format_value
 from workbench.registry import Registry
 from workbench.runs import CONFIG_FILE, RunRecord
 
@@ -67,10 +70,12 @@ class TerminalReport:
     def _started(self, event: RunStarted) -> None:
         config = event.config
         self.metric = self.registry.get("task", config["task"]).cls.metric
-        self.console.print(
-            f"[bold]{event.run_id}[/]  {config['dataset']} · {config.get('cell')} · {config['task']}  "
-            f"{event.parameters:,} parameters on {event.device}  → {event.run_dir}", highlight=False,
-        )
+        # Two short lines rather than one long one: at 80 columns neither wraps, and the run id
+        # (which people copy) stands whole at the start of the first.
+        what = f"{config['dataset']} · {config.get('cell')} · {config['task']}"
+        self.console.print(Text.assemble((event.run_id, "bold"), "  ", what))
+        where = _shown_path(Path(event.run_dir).parent)
+        self.console.print(Text(f"  {event.parameters:,} parameters on {event.device} · saved in {where}"))
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
@@ -125,7 +130,7 @@ def settings_table(records: list[RunRecord]) -> Table | None:
     """Settings every run has but not all with the same value: what sets the runs apart."""
     settings = [_settings(record) for record in records]
     shared = set.intersection(*(set(one) for one in settings)) if settings else set()
-    differing = sorted(key for key in shared if len({repr(one[key]) for one in settings}) > 1)
+    differing = sorted(key for key in shared if len({format_value(one[key]) for one in settings}) > 1)
     if not differing:
         return None
     table = Table(title="settings that differ", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -133,7 +138,7 @@ def settings_table(records: list[RunRecord]) -> Table | None:
     for number, record in enumerate(records, start=1):
         table.add_column(f"({number}) {record.cell}", justify="right", no_wrap=True)
     for key in differing:
-        table.add_row(key, *(str(one[key]) for one in settings))
+        table.add_row(key, *(format_value(one[key]) for one in settings))
     return table
 
 
@@ -171,6 +176,15 @@ def compare_table(records: list[RunRecord]) -> Table:
             f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-",
         )
     return table
+
+
+def _shown_path(path: Path) -> str:
+    """A directory as short as it can be said: relative to the working directory when inside it."""
+    try:
+        relative = path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return f"{path}{os.sep}"
+    return f"{relative}{os.sep}" if relative.parts else f".{os.sep}"
 
 
 def _scalars(metrics: dict[str, Any]) -> str:

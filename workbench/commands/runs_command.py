@@ -38,18 +38,23 @@ def show_runs(args: argparse.Namespace) -> int:
         where = args.runs_dir or "the runs directory"
         console.print(f"No runs in {where} yet: start one with `workbench run`.")
         return 0
-    table = Table(title="runs", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  padding=(0, 1, 0, 0))
-    table.add_column("run", no_wrap=True, min_width=max(len(record.run_id) for record in records))
+    console.print(runs_table(records))
+    return 0
+
+
+def runs_table(records: list[RunRecord]) -> Table:
+    """One line per run. The figures never give way; on a terminal too narrow for all of it, the
+    run id wraps (it is the widest column, and whole in `workbench runs --json`)."""
+    # No padding: the box's column separator is the one space between columns.
+    table = Table(title="runs", title_justify="left", box=box.SIMPLE_HEAD, show_edge=False, padding=0)
+    table.add_column("run", overflow="fold")
     for column in ("status", "steps", "metric", "time"):
-        justify = "right" if column in ("steps", "metric", "time") else "left"
-        table.add_column(column, justify=justify, no_wrap=True, min_width=9 if column == "status" else 5)
+        table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
     for record in records:
         metric = f"{record.metric_name} {record.metric:.3f}" if record.metric is not None else "-"
         wall = format_duration(record.wall_time)
         table.add_row(record.run_id, record.status, str(record.steps), metric, wall)
-    console.print(table)
-    return 0
+    return table
 
 
 def compare_runs(args: argparse.Namespace) -> int:
