@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
 import torch
+from tiny_corpora import write_tiny_corpora
 from torch import Tensor, nn
 
 from workbench.cells import COMMON_PARAMS, State, StepCell, StepCellPlugin
 from workbench.cli import main
 from workbench.conformance import check_cell, check_dataset, check_plugin, check_task, failures
-from workbench.datasets import Dataset, Document, GenerationData
+from workbench.corpora import locate
+from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
 from workbench.params import Param
 from workbench.tasks import Task
@@ -168,6 +171,145 @@ def test_dataset_checks_pass_a_sound_dataset_and_catch_missing_forms():
     no_forms = type("NoForms", (Lines,), {"forms": ()})
     assert "classification" in failures(check_dataset(claims_more))[0].reason
     assert only_failure(check_dataset(no_forms)) == "declares its forms"
+
+
+def labelled(*rows: tuple[str, int]) -> list[Example]:
+    return [Example(text, label) for text, label in rows]
+
+
+SOUND_CLASSES = ClassificationData(
+    ["English", "Italian"],
+    labelled(("Smith", 0), ("Rossi", 1), ("Jones", 0), ("Russo", 1)),
+    labelled(("Brown", 0), ("Ricci", 1)),
+    labelled(("Evans", 0), ("Greco", 1)),
+)
+
+
+def serving(data: ClassificationData | GenerationData) -> type[Dataset]:
+    """A dataset class that serves `data` (a classification or generation dataset, by its type)."""
+    form = "classification" if isinstance(data, ClassificationData) else "generation"
+    return type(f"Serving{form.title()}", (Dataset,), {
+        "name": "serving", "forms": (form,), form: lambda self, seed: data,
+    })
+
+
+def data_failure(dataset: type[Dataset]) -> str:
+    """The reason of the one data check that fails."""
+    failed = failures(check_dataset(dataset))
+    assert [result.name.split(" (")[0] for result in failed] in (["serves classification"],
+                                                                 ["serves generation"]), failed
+    return failed[0].reason
+
+
+def test_a_dataset_is_asked_for_the_data_of_each_form_it_declares():
+    results = check_dataset(serving(SOUND_CLASSES))
+    assert verdicts(results) == {
+        "parameters declared": True, "options validate": True, "declares its forms": True,
+        "serves classification (on the corpus it finds)": True,
+    }
+    assert verdicts(check_dataset(Lines))["serves generation (on the corpus it finds)"]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (replace(SOUND_CLASSES, classes=["English"], train=labelled(("Smith", 0)),
+                 validation=labelled(("Brown", 0)), test=labelled(("Evans", 0))),
+         "only 'English' has training examples: classification needs two classes or more"),
+        (replace(SOUND_CLASSES, train=labelled(("Smith", 0), ("Jones", 0))),
+         "only 'English' has training examples"),
+        (replace(SOUND_CLASSES, test=[]), "the test split is empty"),
+        (replace(SOUND_CLASSES, test=labelled(("Rossi", 1))),
+         "'Rossi' is in both the train and the test split: a string belongs to one split only"),
+        (replace(SOUND_CLASSES, validation=[Example("Brown", "English")]),
+         "label 'English' is not an index into the 2 classes (0 to 1)"),
+        (replace(SOUND_CLASSES, validation=[("Brown", 0)]),
+         "the validation split holds ('Brown', 0): give Examples with non-empty text"),
+        (replace(SOUND_CLASSES, classes="English,Italian"), "classes is 'English,Italian'"),
+        (GenerationData([Document("abc", "it")], [Document("d")], [Document("e")]),
+         "a train document has condition 'it', not listed in conditions"),
+        (GenerationData([Document("abc")], [Document("abc")], [Document("e")]),
+         "'abc' is in both the train and the validation split"),
+    ],
+)
+def test_each_broken_promise_of_the_data_is_named(data, reason):
+    assert reason in data_failure(serving(data))
+
+
+def test_a_form_must_return_its_data_class():
+    wrong = type("Wrong", (Lines,), {"generation": lambda self, seed: SOUND_CLASSES})
+    assert data_failure(wrong) == "generation(0) returned a ClassificationData, not " \
+                                  "workbench.datasets.GenerationData"
+
+
+def test_splits_must_repeat_for_a_seed():
+    draws = iter(range(100))
+    shifting = type("Shifting", (Lines,), {"generation": lambda self, seed: GenerationData(
+        [Document(f"train {next(draws)}")], [Document("d")], [Document("e")])})
+    assert "gave other splits the second time" in data_failure(shifting)
+
+
+class CorpusNames(Dataset):
+    """Reads the names corpus wherever the corpora are, like a third-party dataset could."""
+
+    name = "corpus-names"
+    forms = ("classification",)
+
+    def classification(self, seed: int) -> ClassificationData:
+        files = sorted(locate("names", self.corpus_root).glob("*.txt"))
+        rows = [(line, index) for index, path in enumerate(files)
+                for line in path.read_text(encoding="utf-8").split()]
+        rows = list(dict(rows).items())  # one label per name
+        return ClassificationData([path.stem for path in files], labelled(*rows[2:]),
+                                  labelled(*rows[:1]), labelled(*rows[1:2]))
+
+
+def test_without_a_check_corpus_the_checks_load_the_corpus_it_finds(tiny_corpora):
+    results = check_dataset(CorpusNames)
+    assert verdicts(results)["serves classification (on the corpus it finds)"]
+
+
+def test_a_missing_corpus_fails_with_the_way_to_declare_a_check_corpus(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CORPORA", str(tmp_path / "empty"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    reason = data_failure(CorpusNames)
+    assert "Corpus 'names'" in reason and "was not found" in reason and "declare a check_corpus" in reason
+
+
+def test_a_check_corpus_is_what_the_checks_load(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CORPORA", str(tmp_path / "empty"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    shipped = type("Shipped", (CorpusNames,), {"check_corpus": write_tiny_corpora(tmp_path / "check")})
+    assert verdicts(check_dataset(shipped))["serves classification (on its check corpus)"]
+    one_language = tmp_path / "one" / "names"
+    one_language.mkdir(parents=True)
+    (one_language / "Italian.txt").write_text("Rossi\nRusso\nRicci\nGreco\n", encoding="utf-8")
+    single = type("Single", (CorpusNames,), {"check_corpus": one_language.parent})
+    assert "only 'Italian' has training examples" in data_failure(single)
+    missing = type("Missing", (CorpusNames,), {"check_corpus": tmp_path / "nowhere"})
+    assert "check_corpus" in data_failure(missing) and "package data" in data_failure(missing)
+
+
+@pytest.mark.parametrize("name", ["names", "divina"])
+def test_the_built_in_datasets_pass_on_their_check_corpus_and_the_real_one(name, real_corpora, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CORPORA", "/nonexistent")  # the check corpus needs no corpora
+    results = check_plugin(name, kind="dataset")
+    assert not failures(results), [str(result) for result in failures(results)]
+    assert "serves generation (on its check corpus)" in verdicts(results)
+    results = check_plugin(name, kind="dataset", corpus_root=real_corpora)
+    assert not failures(results), [str(result) for result in failures(results)]
+    assert f"serves classification (on {real_corpora})" in verdicts(results)
+
+
+def test_cli_check_names_a_dataset_with_one_class(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    single = replace(SOUND_CLASSES, classes=["English"], train=labelled(("Smith", 0)),
+                     validation=labelled(("Brown", 0)), test=labelled(("Evans", 0)))
+    with registered(serving(single)):
+        assert main(["plugins", "check", "serving"]) == 1
+    out = capsys.readouterr().out
+    assert "serves classification" in out and "only 'English' has training examples" in out
+    assert "3 of 4 checks passed" in out
 
 
 def test_task_checks_catch_a_bad_form_metric_and_defaults():

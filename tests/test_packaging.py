@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 # Source folder -> import name in site-packages (see package-dir in pyproject.toml).
 INSTALLED_AS = {"workbench": "workbench", "plugins": "workbench_plugins", "corpora": "workbench_corpora"}
-SHIPPED_SUFFIXES = (".py", ".tcss", ".toml")
+SHIPPED_SUFFIXES = (".py", ".tcss", ".toml", ".txt")
 
 
 def expected_files() -> set[str]:

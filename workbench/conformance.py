@@ -2,14 +2,17 @@
 
 Each check returns a `CheckResult` instead of raising, so a plugin author sees every broken
 promise at once, each with the reason, rather than the first traceback. Cells get the full
-treatment (shapes, state, lengths, gradients, seeds, saved weights); datasets and tasks get the
-declarative part of their contract.
+treatment (shapes, state, lengths, gradients, seeds, saved weights); datasets are asked for their
+data and it is checked; tasks get the declarative part of their contract.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -18,8 +21,8 @@ from safetensors.torch import save as save_tensors
 from torch import Tensor
 
 from workbench.cells import COMMON_NAMES, COMMON_PARAMS, Cell, Recurrent, State
-from workbench.datasets import Dataset
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.datasets import ClassificationData, Dataset, GenerationData
+from workbench.errors import ConfigError, CorpusError, WorkbenchError
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
 from workbench.registry import KINDS, PluginInfo, Registry, default_registry
@@ -28,6 +31,7 @@ from workbench.tasks import Task
 FORMS = ("classification", "generation")
 INPUT_SIZE = 3
 SMALL_CELL = {"hidden_size": 5, "dropout": 0.0}
+SEED = 0  # the seed the dataset checks split with
 _ATOL = 1e-5
 _RTOL = 1e-4
 _TASK_METHODS = (
@@ -75,14 +79,15 @@ def _unknown_message(registry: Registry, name: str, kinds: Iterable[str]) -> str
     return f"No plugin named {name!r} is installed: the installed ones are {installed}." + registry.hint(name)
 
 
-def check_plugin(target: str | type[Plugin], kind: str | None = None,
-                 registry: Registry | None = None) -> list[CheckResult]:
-    """Run the contract of a plugin given by class or by installed name."""
+def check_plugin(target: str | type[Plugin], kind: str | None = None, registry: Registry | None = None,
+                 corpus_root: Path | None = None) -> list[CheckResult]:
+    """Run the contract of a plugin given by class or by installed name (a dataset's data checks
+    load from `corpus_root` when it is given)."""
     cls = find_plugin(target, kind, registry).cls if isinstance(target, str) else target
     if isinstance(cls, type) and issubclass(cls, Cell):
         return check_cell(cls)
     if isinstance(cls, type) and issubclass(cls, Dataset):
-        return check_dataset(cls)
+        return check_dataset(cls, corpus_root)
     if isinstance(cls, type) and issubclass(cls, Task):
         return check_task(cls)
     raise ConfigError(
@@ -295,13 +300,58 @@ def _round_trip(cls: type[Cell]) -> str:
 # Datasets and tasks ------------------------------------------------------------------------------
 
 
-def check_dataset(cls: type[Dataset]) -> list[CheckResult]:
-    """The declarative contract of a dataset: sound parameters, known forms, each one implemented."""
-    return [
+def check_dataset(cls: type[Dataset], corpus_root: Path | None = None) -> list[CheckResult]:
+    """A dataset's contract: sound parameters and forms, then every form it declares called for real.
+
+    The data comes from `corpus_root` when given, else from the dataset's `check_corpus`, else
+    from the corpus the dataset finds. Each form must return its data class with non-empty
+    splits that share no string (at least two classes for classification), the same for the
+    same seed.
+    """
+    results = [
         _run("parameters declared", lambda: _declared(cls)),
         _run("options validate", lambda: _options_validate(cls)),
         _run("declares its forms", lambda: _forms(cls)),
     ]
+    if not all(result.passed for result in results):
+        return results  # the forms cannot be called with these declarations: the reasons are above
+    with _corpus_for_checks(cls, corpus_root) as (root, where):
+        return results + [_run(f"serves {form} ({where})", lambda form=form: _serves(cls, form, root))
+                          for form in cls.forms]
+
+
+@contextmanager
+def _corpus_for_checks(cls: type[Dataset], corpus_root: Path | None) -> Iterator[tuple[Path | None, str]]:
+    """The corpora directory the data checks load from, and how to say where that is."""
+    if corpus_root is not None:
+        if not Path(corpus_root).is_dir():
+            raise ConfigError(f"There is no directory {corpus_root}: give the one that holds the corpora.")
+        yield Path(corpus_root), f"on {corpus_root}"
+    elif cls.check_corpus is not None:
+        with resources.as_file(cls.check_corpus) as path:  # a real directory, even from a zip
+            yield path, "on its check corpus"
+    else:
+        yield None, "on the corpus it finds"
+
+
+def _serves(cls: type[Dataset], form: str, root: Path | None) -> str:
+    if root is not None and not root.is_dir():
+        return f"its check_corpus {root} is not a directory: ship it as package data"
+    try:
+        data = getattr(cls(corpus_root=root), form)(SEED)
+    except CorpusError as error:
+        if root is not None:
+            raise
+        return f"{error} (or declare a check_corpus on the dataset, for checks without the real corpus)"
+    expected = ClassificationData if form == "classification" else GenerationData
+    if not isinstance(data, expected):
+        return f"{form}({SEED}) returned a {type(data).__name__}, not workbench.datasets.{expected.__name__}"
+    problems = data.problems()
+    if problems:
+        return "; ".join(problems)
+    if getattr(cls(corpus_root=root), form)(SEED) != data:
+        return f"{form}({SEED}) gave other splits the second time: draw every random choice from the seed"
+    return ""
 
 
 def _forms(cls: type[Dataset]) -> str:

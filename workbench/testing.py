@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -34,9 +35,11 @@ def assert_cell_conforms(cell: type[Cell]) -> None:
     _assert_passed(cell, check_cell(cell))
 
 
-def assert_dataset_conforms(dataset: type[Dataset]) -> None:
+def assert_dataset_conforms(dataset: type[Dataset], corpus_root: Path | None = None) -> None:
+    """The dataset's whole contract, its data loaded from `corpus_root`, else its check corpus,
+    else the corpus it finds."""
     _assert_kind(dataset, Dataset)
-    _assert_passed(dataset, check_dataset(dataset))
+    _assert_passed(dataset, check_dataset(dataset, corpus_root))
 
 
 def assert_task_conforms(task: type[Task]) -> None:

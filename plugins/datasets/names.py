@@ -11,7 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbench_plugins.datasets.text import ascii_fold, cached_parse, held_out_count, seeded_shuffle
+from workbench_plugins.datasets.text import (
+    CHECK_CORPUS,
+    ascii_fold,
+    cached_parse,
+    held_out_count,
+    seeded_shuffle,
+)
 
 from workbench.corpora import locate, read_text
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
@@ -55,6 +61,7 @@ class NamesDataset(Dataset):
     name = "names"
     description = "Surnames by language of origin (18 languages); classify a name or generate new ones."
     forms = ("classification", "generation")
+    check_corpus = CHECK_CORPUS
     params = (
         Param("lowercase", bool, False, "lowercase every name"),
         Param("ascii_fold", bool, False, "fold accented letters to ASCII (Émile -> Emile)"),

@@ -1,4 +1,5 @@
-"""Helpers the built-in datasets share: text normalisation, seeded shuffles and a parse cache."""
+"""Helpers the built-in datasets share: text normalisation, seeded shuffles, a parse cache, and the
+tiny corpora directory (`check_corpus/`, a few names and tercets) their conformance checks load."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import random
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from importlib import resources
 from pathlib import Path
 from typing import TypeVar
 
 T = TypeVar("T")
+
+CHECK_CORPUS = resources.files(__package__) / "check_corpus"
 
 # Letters that NFKD does not decompose into an ASCII base letter plus marks.
 _ASCII_LETTERS = str.maketrans({

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Iterable
+from pathlib import Path
 
 from rich import box
 from rich.console import Console
@@ -28,6 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", help="run a plugin's conformance checks")
     check.add_argument("name", help="the plugin's name, as `workbench plugins` lists it")
     check.add_argument("--kind", choices=KINDS, help="which kind, when the name is used by several")
+    check.add_argument("--corpora", type=Path, metavar="DIR",
+                       help="a dataset's data checks load the corpora in DIR (default: its check corpus, "
+                            "else the corpus it finds)")
     check.add_argument("--json", action="store_true", help="print the results as a JSON array")
     check.set_defaults(handler=check_plugin_command)
 
@@ -93,7 +97,7 @@ def check_plugin_command(args: argparse.Namespace) -> int:
         info = None  # it is installed but did not load: that is its first failed check
     if info is not None:
         title = f"{info.kind} {info.name!r} from {info.source}" + (f" {info.version}" if info.version else "")
-        results = check_plugin(info.cls)
+        results = check_plugin(info.cls, corpus_root=args.corpora)
     else:
         title = refused[0].subject
         reason = refused[0].reason if len(refused) == 1 else "; ".join(str(problem) for problem in refused)
