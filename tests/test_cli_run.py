@@ -50,6 +50,19 @@ def test_a_compare_keeps_going_past_a_failing_cell(
     assert statuses == {"broken": "failed", "rnn": "completed"}
 
 
+def test_debug_prints_the_full_traceback_of_a_plugin_that_fails_the_run(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setattr(registry_module, "_default", registry_with_faults())
+    assert run_cli(tmp_path, "--cell", "broken", "--steps", "8", "--json") == 1
+    assert "Traceback" not in capsys.readouterr().err
+    assert run_cli(tmp_path, "--cell", "broken", "--steps", "8", "--json", "--debug") == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert "engine_support.py" in err and "in forward" in err  # down to the plugin's own line
+    assert "RuntimeError: the broken cell gave up" in err
+
+
 def test_bad_input_exits_2_before_any_data_loads(
     tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

@@ -105,11 +105,12 @@ class Reader:
 
     def pytest(self, args: list[str]) -> None:
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "ignore", *args],
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
             cwd=self.cwd, capture_output=True, text=True,
             env={**os.environ, "PYTHONPATH": str(self.site)},
         )
         assert done.returncode == 0, done.stdout + done.stderr
+        assert "warning" not in done.stdout.lower(), done.stdout
 
 
 @pytest.fixture

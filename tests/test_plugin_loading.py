@@ -290,6 +290,19 @@ def test_workbench_run_warns_about_a_broken_plugin_and_trains_with_the_others(
     assert events[0] == "run_started" and events[-1] == "run_finished"
 
 
+def test_workbench_run_debug_shows_how_a_plugin_failed_to_load(
+    fake_site, fresh_default, tiny_corpora, tmp_path, capsys
+):
+    code = main(["run", "--dataset", "names", "--cell", "sound-rnn", "--task", "classify", "--steps", "1",
+                 "--set", "cell.hidden_size=8", "--set", "cell.layers=1",
+                 "--runs-dir", str(tmp_path / "runs"), "--json", "--debug"])
+    assert code == 0
+    err = capsys.readouterr().err
+    assert "plugin workbench-broken (broken) not loaded" in " ".join(err.split())
+    assert "Traceback (most recent call last)" in err
+    assert 'fake_broken_cell.py", line 1' in err and "import no_such_dependency_xyz" in err
+
+
 def test_workbench_plugins_variable_loads_only_the_named_entry_points_or_packages(monkeypatch):
     monkeypatch.setenv("WORKBENCH_PLUGINS", "native-cells, classify")
     registry = load_registry()

@@ -76,6 +76,7 @@ class Run:
         atomic_write(self.run_dir / CONFIG_FILE, self.config.to_toml().encode("utf-8"))
         self.run_id = self.run_dir.name
         self.result: RunFinished | RunFailedEvent | None = None
+        self.error: BaseException | None = None  # what ended a failed run, its traceback for --debug
         self._subscribers: list[Subscriber] = []
         self._state = "pending"
         self._lock = threading.Lock()
@@ -178,6 +179,7 @@ class Run:
             self.prepare()
             self._train()
         except Exception as error:  # noqa: BLE001 - every failure ends as a RunFailed event
+            self.error = error
             cause = error.__cause__ if isinstance(error, RunFailed) and error.__cause__ else error
             text = str(error) if isinstance(error, RunFailed) else self._blame.describe(cause)
             step = self._progress.step

@@ -1,5 +1,7 @@
 """User-facing errors: each one is a single paragraph that names the problem and the fix."""
 
+import traceback
+
 
 class WorkbenchError(Exception):
     """An error caused by input a person can correct (exit code 2 in headless mode)."""
@@ -23,3 +25,8 @@ class RunFailed(Exception):
     """A run that started but could not finish (exit code 1 in headless mode)."""
 
     exit_code = 1
+
+
+def traceback_text(error: BaseException) -> str:
+    """The full Python traceback of `error`, its causes included, as Python prints it (for --debug)."""
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
@@ -18,7 +17,7 @@ from typing import Any
 import pluggy
 
 from workbench import hookspecs
-from workbench.errors import ConfigError
+from workbench.errors import ConfigError, traceback_text
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
 
@@ -301,8 +300,7 @@ def _call_hook(
 
 def _failure(origin: Origin, what: str, error: BaseException) -> PluginProblem:
     """A problem caused by an exception: its type and message, and the traceback for --debug."""
-    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return PluginProblem(origin, f"{what}: {type(error).__name__}: {error}", traceback=text)
+    return PluginProblem(origin, f"{what}: {type(error).__name__}: {error}", traceback=traceback_text(error))
 
 
 _default: Registry | None = None

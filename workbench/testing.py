@@ -4,8 +4,12 @@
   `workbench plugins check` and fails the test with every broken promise listed.
 - `registered(plugin)` makes a plugin visible by name to the whole workbench (the CLI, the engine,
   the app) for the length of a `with` block, without installing it.
-- The `register_plugin` fixture does the same for one test; enable it with
-  `pytest_plugins = ["workbench.testing"]` in a conftest.py.
+- The `register_plugin` fixture does the same for one test.
+
+The workbench installs this module as a pytest plugin (the `pytest11` entry point), so pytest
+loads it at start-up in any environment where the workbench is installed: the fixture needs no
+`pytest_plugins` line, and importing the helpers from a test module raises no assert-rewrite
+warning. Since every pytest run there imports it, it imports torch only when a check runs.
 """
 
 from __future__ import annotations
@@ -13,24 +17,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from workbench.cells import Cell
-from workbench.conformance import CheckResult, check_cell, check_dataset, check_plugin, check_task, failures
-from workbench.datasets import Dataset
 from workbench.hookspecs import hookimpl
 from workbench.plugin import Plugin
 from workbench.registry import Registry, load_registry, replace_default_registry
-from workbench.tasks import Task
+
+if TYPE_CHECKING:
+    from workbench.cells import Cell
+    from workbench.conformance import CheckResult
+    from workbench.datasets import Dataset
+    from workbench.tasks import Task
 
 
 def assert_conforms(plugin: type[Plugin]) -> None:
     """Fail with the list of failed checks unless the plugin class keeps its whole contract."""
+    from workbench.conformance import check_plugin
+
     _assert_passed(plugin, check_plugin(plugin))
 
 
 def assert_cell_conforms(cell: type[Cell]) -> None:
+    from workbench.cells import Cell
+    from workbench.conformance import check_cell
+
     _assert_kind(cell, Cell)
     _assert_passed(cell, check_cell(cell))
 
@@ -38,11 +50,17 @@ def assert_cell_conforms(cell: type[Cell]) -> None:
 def assert_dataset_conforms(dataset: type[Dataset], corpus_root: Path | None = None) -> None:
     """The dataset's whole contract, its data loaded from `corpus_root`, else its check corpus,
     else the corpus it finds."""
+    from workbench.conformance import check_dataset
+    from workbench.datasets import Dataset
+
     _assert_kind(dataset, Dataset)
     _assert_passed(dataset, check_dataset(dataset, corpus_root))
 
 
 def assert_task_conforms(task: type[Task]) -> None:
+    from workbench.conformance import check_task
+    from workbench.tasks import Task
+
     _assert_kind(task, Task)
     _assert_passed(task, check_task(task))
 
@@ -53,6 +71,8 @@ def _assert_kind(plugin: type, base: type) -> None:
 
 
 def _assert_passed(plugin: type, results: list[CheckResult]) -> None:
+    from workbench.conformance import failures
+
     failed = failures(results)
     if failed:
         lines = "\n".join(f"  - {result.name}: {result.reason}" for result in failed)
@@ -65,22 +85,22 @@ class _ClassesPlugin:
     def __init__(self, classes: tuple[type[Plugin], ...]):
         self.classes = classes
 
-    def _of(self, base: type, register: Callable[[type], None]) -> None:
+    def _of(self, kind: str, register: Callable[[type], None]) -> None:
         for cls in self.classes:
-            if issubclass(cls, base):
+            if cls.kind == kind:
                 register(cls)
 
     @hookimpl
     def register_datasets(self, register: Callable[[type], None]) -> None:
-        self._of(Dataset, register)
+        self._of("dataset", register)
 
     @hookimpl
     def register_cells(self, register: Callable[[type], None]) -> None:
-        self._of(Cell, register)
+        self._of("cell", register)
 
     @hookimpl
     def register_tasks(self, register: Callable[[type], None]) -> None:
-        self._of(Task, register)
+        self._of("task", register)
 
 
 @contextmanager

@@ -76,12 +76,13 @@ def print_problems(problems: Iterable[PluginProblem], console: Console, debug: b
     for problem in problems:
         console.print(Text.assemble(("warning: ", "yellow"), str(problem)))
         if debug:
-            print_traceback(problem, console)
+            print_traceback(problem.traceback, console)
 
 
-def print_traceback(problem: PluginProblem, console: Console) -> None:
-    if problem.traceback:
-        console.print(Text(problem.traceback.rstrip(), style="dim"), soft_wrap=True)
+def print_traceback(text: str, console: Console) -> None:
+    """A Python traceback as Python prints it: never wrapped, dimmed (nothing when there is none)."""
+    if text:
+        console.print(Text(text.rstrip(), style="dim"), soft_wrap=True)
 
 
 def check_plugin_command(args: argparse.Namespace) -> int:
@@ -119,7 +120,7 @@ def check_plugin_command(args: argparse.Namespace) -> int:
     console.print(f"[{colour}]{passed} of {len(results)} checks passed[/]", highlight=False)
     if info is None:
         for problem in refused:  # in full here: this is where an author comes to find out why
-            print_traceback(problem, console)
+            print_traceback(problem.traceback, console)
     else:
         print_problems(refused, console)  # a namesake that lost a name clash to this plugin, say
     return 1 if failed else 0

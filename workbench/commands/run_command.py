@@ -16,10 +16,10 @@ from typing import Any
 
 from rich.console import Console
 
-from workbench.commands.plugins_command import print_problems
+from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig
-from workbench.errors import ConfigError, RunFailed
+from workbench.errors import ConfigError, RunFailed, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
 from workbench.params import Param
@@ -48,6 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--corpora", type=Path, metavar="DIR", help="directory holding the corpora")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event on stdout")
+    parser.add_argument("--debug", action="store_true",
+                        help="print the full Python traceback of a plugin that fails to load or to run")
     parser.set_defaults(handler=run)
 
 
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
     configs = build_config(args).per_cell()
     registry = default_registry()
-    print_problems(registry.problems, Console(stderr=True))
+    errors = Console(stderr=True)
+    print_problems(registry.problems, errors, debug=args.debug)
     for config in configs:
         config.resolve(registry)
     report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
@@ -110,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
             except RunFailed:
                 pass  # run_sync reports it as a RunFailed event, like any failure of the run
             result = current.run_sync()
+            if args.debug and current.error is not None:
+                print_traceback(traceback_text(current.error), errors)
             failed += not isinstance(result, RunFinished)
             records.append(read_run(current.run_dir))
     report.finish(records)

@@ -5,8 +5,6 @@ from workbench_mgu import MGU, MGUStep
 
 from workbench.testing import assert_cell_conforms, registered
 
-pytest_plugins = ["workbench.testing"]
-
 
 def test_mgu_keeps_the_cell_contract():
     assert_cell_conforms(MGU)
