@@ -139,13 +139,15 @@ def test_every_block_of_the_guide_works_in_order(reader):
     assert "pytest tests" in reader.commands
 
 
-def test_the_package_tree_shows_the_files_the_guide_writes():
-    tree = next(block.text for block in guide_blocks() if block.language == "text")
+def test_each_package_tree_shows_the_files_the_guide_writes():
+    trees = [block.text for block in guide_blocks() if block.language == "text" and not block.path]
     paths = [block.path for block in guide_blocks() if block.path]
-    written = [path for path in paths if path.startswith("workbench-indrnn/")]
-    assert len(written) == 4
-    for path in written:
-        assert Path(path).name in tree, path
+    for package, files in (("workbench-indrnn", 4), ("workbench-proverbs", 3)):
+        (tree,) = [tree for tree in trees if tree.startswith(package + "/")]
+        written = [path for path in paths if path.startswith(package + "/")]
+        assert len(written) == files, written
+        for path in written:
+            assert Path(path).name in tree, path
 
 
 def test_every_block_is_a_file_a_command_or_the_tree():
