@@ -58,7 +58,7 @@ def test_relu_rnn_outputs_are_never_negative(registry, name):
 
 @pytest.mark.parametrize("name", ["rnn", "rnn-custom"])
 def test_an_unknown_nonlinearity_is_a_config_error(registry, name):
-    with pytest.raises(ConfigError, match="nonlinearity.*'tanh', 'relu'"):
+    with pytest.raises(ConfigError, match='nonlinearity = "sigmoid" is not allowed.*"tanh", "relu"'):
         build(registry, name, nonlinearity="sigmoid")
 
 

@@ -1,7 +1,8 @@
 """`workbench plugins`: what is installed, from which package and version, and what failed to load.
 
 `workbench plugins check NAME` runs a plugin's contract (workbench.conformance) and prints each
-check with the reason of any failure: exit 0 when all pass, 1 when one fails, 2 for an unknown name.
+check with the reason of any failure: exit 0 when all pass, 1 when one fails (a plugin that did
+not load fails its first check, `loads`), 2 for an unknown name.
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ import argparse
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from workbench.errors import ConfigError
 from workbench.formatting import format_value
 from workbench.registry import KINDS, PluginInfo, PluginProblem, default_registry
+
+if TYPE_CHECKING:
+    from workbench.conformance import CheckResult  # imports torch: loaded only when checks run
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -86,41 +90,44 @@ def print_traceback(text: str, console: Console) -> None:
 
 
 def check_plugin_command(args: argparse.Namespace) -> int:
-    from workbench.conformance import CheckResult, check_plugin, failures, find_plugin
+    from workbench.conformance import CheckResult, check_plugin, find_plugin
 
     registry = default_registry()
     refused = registry.refused(args.name, args.kind)
-    try:
-        info = find_plugin(args.name, args.kind, registry)
-    except ConfigError:
-        if not refused:
-            raise
-        info = None  # it is installed but did not load: that is its first failed check
-    if info is not None:
-        title = f"{info.kind} {info.name!r} from {info.source}" + (f" {info.version}" if info.version else "")
-        results = check_plugin(info.cls, corpus_root=args.corpora)
-    else:
-        title = refused[0].subject
+    kinds = [args.kind] if args.kind else KINDS
+    if refused and not any(args.name in registry.plugins[kind] for kind in kinds):
+        # Installed but not loaded: that is its first failed check, shown in full, traceback
+        # included, since this is where an author comes to find out why.
         reason = refused[0].reason if len(refused) == 1 else "; ".join(str(problem) for problem in refused)
-        results = [CheckResult("loads", False, reason)]
+        code = _report_checks(args, refused[0].subject, [CheckResult("loads", False, reason)])
+        if not args.json:
+            for problem in refused:
+                print_traceback(problem.traceback, Console())
+        return code
+    info = find_plugin(args.name, args.kind, registry)
+    title = f"{info.kind} {info.name!r} from {info.source}" + (f" {info.version}" if info.version else "")
+    code = _report_checks(args, title, check_plugin(info.cls, corpus_root=args.corpora))
+    if not args.json:
+        print_problems(refused, Console())  # a namesake that lost a name clash to this plugin, say
+    return code
+
+
+def _report_checks(args: argparse.Namespace, title: str, results: list[CheckResult]) -> int:
+    """The results as a table (or JSON); the exit code: 1 when a check failed, else 0."""
+    from workbench.conformance import failures
+
     failed = failures(results)
     if args.json:
         print(json.dumps([{"check": r.name, "passed": r.passed, "reason": r.reason} for r in results]))
         return 1 if failed else 0
     console = Console()
-    table = Table(title=title, title_justify="left", expand=False)
+    table = Table(title=Text(title), title_justify="left", expand=False)
     for column in ("check", "result", "reason"):
         table.add_column(column)
     for result in results:
-        verdict = "[green]pass[/]" if result.passed else "[bold red]FAIL[/]"
-        table.add_row(result.name, verdict, Text(result.reason))
+        verdict = Text("pass", style="green") if result.passed else Text("FAIL", style="bold red")
+        table.add_row(Text(result.name), verdict, Text(result.reason))
     console.print(table)
     passed = len(results) - len(failed)
-    colour = "red" if failed else "green"
-    console.print(f"[{colour}]{passed} of {len(results)} checks passed[/]", highlight=False)
-    if info is None:
-        for problem in refused:  # in full here: this is where an author comes to find out why
-            print_traceback(problem.traceback, console)
-    else:
-        print_problems(refused, console)  # a namesake that lost a name clash to this plugin, say
+    console.print(Text(f"{passed} of {len(results)} checks passed", style="red" if failed else "green"))
     return 1 if failed else 0
