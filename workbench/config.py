@@ -40,8 +40,8 @@ TRAIN_PARAMS: tuple[Param, ...] = (
     Param("seed", int, 0, "seed for weights, data order, dropout and samples", min=0),
     Param("device", str, "auto", "where to train: auto picks cuda when available",
           choices=("auto", "cpu", "cuda")),
-    Param("threads", int, 0, "CPU threads for torch's operators; 0 = torch's default (one per core)",
-          min=0, max=1024),
+    Param("threads", int, 0, "CPU threads for torch's operators; 0 = as many as the cores other work "
+          "leaves free, looked at again while it trains", min=0, max=1024),
     Param("optimizer", str, "adamw", "optimisation algorithm", choices=("adamw", "sgd")),
     Param("learning_rate", float, 0.002, "peak learning rate", min=0.0),
     Param("weight_decay", float, 0.01, "decoupled weight decay (adamw) or L2 penalty (sgd)", min=0.0),
@@ -53,12 +53,16 @@ TRAIN_PARAMS: tuple[Param, ...] = (
     Param("batch_size", int, 32, "examples (or windows) per step", min=1),
     Param("epochs", int, 0, "passes over the training split; 0 = no limit", min=0),
     Param("steps", int, 0, "optimiser steps; 0 = no limit", min=0),
-    Param("time_budget", float, 0.0, "seconds of training; 0 = no limit", min=0.0),
+    Param("time_budget", float, 0.0, "seconds the whole run may take, final evaluations included "
+          "(pauses excluded); 0 = no limit", min=0.0),
     Param("eval_every", int, 0, "validate every N steps; 0 = at each epoch end", min=0),
     Param("sample_every", int, 0, "showcase every N steps; 0 = at each evaluation", min=0),
     Param("patience", int, 0, "evaluations without improvement before stopping early; 0 = off", min=0),
 )
 TRAIN_OWNER = "train"
+# The parameters that end a run. Any of them given explicitly replaces the task's default bounds, so
+# `--steps 30` runs 30 steps and is not cut short by the epochs a task would otherwise train for.
+BOUNDS = ("epochs", "steps", "time_budget")
 _PATH_KEYS = ("runs_dir", "corpora")
 _TOP_KEYS = ("dataset", "cell", "cells", "task", *_PATH_KEYS)
 
@@ -228,7 +232,7 @@ class RunConfig:
                 f"task {task.name!r} needs {task.cls.form} data but dataset {dataset.name!r} serves "
                 f"{serves}; choose another dataset or task."
             )
-        train = resolve_train({**task.cls.train_defaults, **self.train})
+        train = resolve_train(self.train, task.cls.train_defaults)
         return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train)
 
     def options_for(self, kind: str, name: str) -> dict[str, Any]:
@@ -264,16 +268,30 @@ class ResolvedConfig:
         )
 
 
-def resolve_train(values: dict[str, Any]) -> dict[str, Any]:
-    """Checked training parameters; at least one of epochs, steps and time_budget must bound the run."""
+def train_defaults(task_defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The training values a run gets when a person sets none: the declared defaults, with a task's
+    own `train_defaults` on top. Runs, `run --help` and the app's forms all read them from here."""
+    return {param.name: param.default for param in TRAIN_PARAMS} | dict(task_defaults or {})
+
+
+def resolve_train(values: dict[str, Any], task_defaults: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Checked training parameters: a person's `values` over the task's defaults.
+
+    A bound the person gives (epochs, steps or time_budget) replaces every bound the task would
+    set, and bounds given together all apply. At least one bound must end the run.
+    """
+    defaults = dict(task_defaults or {})
+    if any(name in values for name in BOUNDS):
+        defaults = {name: value for name, value in defaults.items() if name not in BOUNDS}
+    given = {**defaults, **values}
     declared = {param.name: param for param in TRAIN_PARAMS}
-    unknown = sorted(set(values) - set(declared))
+    unknown = sorted(set(given) - set(declared))
     if unknown:
         raise ConfigError(
             f"train has no parameter {unknown[0]!r}: its parameters are {', '.join(sorted(declared))}."
         )
-    train = {name: param.default for name, param in declared.items()}
-    for name, raw in values.items():
+    train = train_defaults()
+    for name, raw in given.items():
         train[name] = declared[name].parse(raw, TRAIN_OWNER)
     if not (train["epochs"] or train["steps"] or train["time_budget"]):
         raise ConfigError(

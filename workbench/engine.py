@@ -17,6 +17,8 @@ from typing import Any
 import torch
 
 from workbench.atomic import atomic_write
+from workbench.budget import EVALUATION_BATCH_FACTOR, Bounds, Costs, TimePlan
+from workbench.clock import Stopwatch
 from workbench.config import RunConfig
 from workbench.errors import RunFailed, WorkbenchError
 from workbench.events import Event, RunFinished, RunStarted
@@ -33,7 +35,8 @@ from workbench.runs import (
     write_summary,
 )
 from workbench.snapshot import Progress, check_resumable, restore_snapshot
-from workbench.training import Blame, build_optimizer, pick_device, use_threads
+from workbench.threads import ThreadsPolicy
+from workbench.training import Blame, build_optimizer, pick_device
 
 Subscriber = Callable[[Event], None]
 
@@ -58,9 +61,14 @@ def collector_paused() -> Iterator[None]:
 
 
 class Run:
-    """One training run of a dataset, cell and task; see the module docstring for threading."""
+    """One training run of a dataset, cell and task; see the module docstring for threading.
 
-    def __init__(self, config: RunConfig, registry: Registry | None = None, resume: Path | None = None):
+    `competing_threads` counts the threads of this process that need a core while the run trains
+    (the app's UI thread), which the threads policy leaves free.
+    """
+
+    def __init__(self, config: RunConfig, registry: Registry | None = None, resume: Path | None = None,
+                 competing_threads: int = 0):
         self.registry = registry or default_registry()
         self.resolved = config.resolve(self.registry)
         self.config = self.resolved.as_config()
@@ -87,6 +95,8 @@ class Run:
         self._task: Any = None
         self._log: MetricsLog | None = None
         self._progress = Progress()
+        self._stopwatch = Stopwatch()
+        self._threads = ThreadsPolicy(self.train["threads"], competing_threads)
         self._preparation_error: Exception | None = None
         self._blame = Blame([
             (f"dataset {self.config.dataset!r}", self.resolved.dataset.cls),
@@ -153,6 +163,8 @@ class Run:
             return
         if self._preparation_error is not None:
             raise self._preparation_error
+        self._stopwatch.start()  # a time budget covers loading the data too
+        self._threads.begin()  # the load while the data is read informs the thread count
         resolved = self.resolved
         try:
             dataset = resolved.dataset.cls(resolved.dataset_options, corpus_root=self.config.corpora)
@@ -190,7 +202,7 @@ class Run:
 
     def _train(self) -> None:
         task, train, device = self._task, self.train, self.device
-        use_threads(train["threads"])
+        self._threads.settle()
         torch.manual_seed(train["seed"])
         cell = self.resolved.cell.cls(self.resolved.cell_options)
         model = task.build_model(cell).to(device)
@@ -204,27 +216,31 @@ class Run:
             progress = restore_snapshot(self.run_dir / CHECKPOINT_FILE, model, optimizer, data_rng,
                                         sample_rng, task.metadata())
         self._progress = progress
-        total_steps = self._total_steps(task)
+        plan = self._plan(task, model)
         count = sum(p.numel() for p in model.parameters())
         self._emit(RunStarted(self.run_id, str(self.run_dir), self.config.to_dict(), count, str(device),
-                              total_steps, progress.step))
+                              plan.bounds.total_steps, progress.step))
         session = Session(self.run_id, self.run_dir, self.config, train, device, task, self._emit,
-                          self._stop, self._unpaused)
-        loop = TrainingLoop(session, model, optimizer, parameters, data_rng, sample_rng, progress,
-                            total_steps)
-        status = loop.run_steps()
-        summary = loop.finish(status, count)
-        self._end("finished", RunFinished(self.run_id, status, summary), summary)
+                          self._stop, self._unpaused, self._stopwatch, self._threads)
+        loop = TrainingLoop(session, model, optimizer, parameters, data_rng, sample_rng, progress, plan)
+        ending = loop.run_steps()
+        summary = loop.finish(ending, count)
+        self._end("finished", RunFinished(self.run_id, ending.status, summary), summary)
 
-    def _total_steps(self, task: Any) -> int | None:
-        bounds = []
-        if self.train["steps"]:
-            bounds.append(self.train["steps"])
-        if self.train["epochs"]:
-            counter = torch.Generator().manual_seed(0)
-            per_epoch = sum(1 for _ in task.batches("train", self.train["batch_size"], counter))
-            bounds.append(per_epoch * self.train["epochs"])
-        return min(bounds) if bounds else None
+    def _plan(self, task: Any, model: torch.nn.Module) -> TimePlan:
+        """The run's bounds in steps and the size of its evaluations, for its time plan."""
+        train = self.train
+        per_epoch = _count(task.batches("train", train["batch_size"], torch.Generator().manual_seed(0)))
+        step_bounds = [bound for bound in (train["steps"], per_epoch * train["epochs"]) if bound]
+        evaluation_batch = train["batch_size"] * EVALUATION_BATCH_FACTOR
+        tokens = {split: sum(batch.tokens for batch in task.batches(split, evaluation_batch,
+                                                                    torch.Generator().manual_seed(0)))
+                  for split in ("validation", "test")}
+        bounds = Bounds(train["time_budget"], min(step_bounds) if step_bounds else None, per_epoch,
+                        train["eval_every"], train["sample_every"], tokens["validation"], tokens["test"])
+        # A checkpoint holds the weights and about two more copies in the optimiser's state.
+        checkpoint_bytes = 3 * sum(p.numel() * p.element_size() for p in model.parameters())
+        return TimePlan(bounds, Costs.guessed(checkpoint_bytes))
 
     def _end(self, state: str, event: RunFinished | RunFailedEvent, summary: dict[str, Any]) -> None:
         write_summary(self.run_dir, summary)
@@ -242,4 +258,8 @@ class Run:
     def _failure_summary(self, error: str, step: int) -> dict[str, Any]:
         return {"run_id": self.run_id, "status": "failed", "error": error, "steps": step,
                 **self.config.names()}
+
+
+def _count(items: Iterator[Any]) -> int:
+    return sum(1 for _ in items)
 

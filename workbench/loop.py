@@ -1,8 +1,10 @@
 """The training loop of a run: steps, evaluations, early stopping, showcases and checkpoints.
 
 `Session` is everything the loop needs from its `Run`: identity, settings, the prepared task, the
-event sink and the two control flags. Everything the loop knows about its progress lives in
-`Progress`, which a checkpoint saves, so a resumed loop picks up at the same batch.
+event sink, the two control flags, its stopwatch and its threads policy. Everything the loop knows
+about its progress lives in `Progress`, which a checkpoint saves, so a resumed loop picks up at the
+same batch. When to stop for a time budget, and how much of a split to evaluate, the loop asks its
+`TimePlan` (workbench.budget), which it keeps told of what steps and evaluations cost.
 """
 
 from __future__ import annotations
@@ -10,22 +12,24 @@ from __future__ import annotations
 import math
 import platform
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
 from workbench import __version__
+from workbench.budget import EVALUATION_BATCH_FACTOR, TimePlan
 from workbench.checkpoint import load_checkpoint, load_model_tensors
+from workbench.clock import Stopwatch, now
 from workbench.config import RunConfig
 from workbench.errors import WorkbenchError
 from workbench.events import Evaluated, Event, Sampled, StateChanged, StepDone
 from workbench.runs import BEST_FILE, SAMPLES_FILE, append_samples
 from workbench.snapshot import Progress, save_best, save_snapshot
 from workbench.tasks import Task
+from workbench.threads import ThreadsPolicy
 from workbench.training import learning_rate_factor, train_step
 
 
@@ -40,6 +44,15 @@ class Session:
     emit: Callable[[Event], None]
     stop: threading.Event  # set: finish the current step and end
     unpaused: threading.Event  # cleared: hold before the next step
+    stopwatch: Stopwatch  # this session's time, from data loading on, pauses left out
+    threads: ThreadsPolicy
+
+
+class Ending(NamedTuple):
+    """How the loop ended: the run's status and what ended it (a bound, patience or a stop)."""
+
+    status: str  # "completed", "early-stopped" or "stopped"
+    cause: str  # "steps", "epochs", "time_budget", "patience" or "stop"
 
 
 class TrainingLoop:
@@ -47,27 +60,29 @@ class TrainingLoop:
 
     def __init__(self, run: Session, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                  parameters: list[torch.Tensor], data_rng: torch.Generator,
-                 sample_rng: torch.Generator, progress: Progress, total_steps: int | None):
+                 sample_rng: torch.Generator, progress: Progress, plan: TimePlan):
         self.run, self.model, self.optimizer, self.parameters = run, model, optimizer, parameters
         self.data_rng, self.sample_rng, self.progress = data_rng, sample_rng, progress
-        self.total_steps = total_steps
+        self.plan = plan
         self.task = run.task
         self.train = run.train
         self.higher = self.task.higher_is_better
         self.metric = self.task.metric
+        self.evaluation_batch = self.train["batch_size"] * EVALUATION_BATCH_FACTOR
+        self._elapsed_before = progress.elapsed  # earlier sessions of a resumed run
 
-    def run_steps(self) -> str:
-        """Train until a bound, early stopping or a stop request; returns the finishing status."""
+    def run_steps(self) -> Ending:
+        """Train until a bound, early stopping or a stop request."""
         train, progress, run = self.train, self.progress, self.run
         epochs = train["epochs"]
         eval_every, sample_every = train["eval_every"], train["sample_every"]
-        session_start = time.perf_counter()
-        started_at = session_start - progress.elapsed
         session_tokens = 0
-        session_steps = 0
+        session_seconds = 0.0
         device_is_cpu = run.device.type == "cpu"
-        if self._bound_reached():  # a resumed run that had already reached its bounds
-            return "completed"
+        self._tick()
+        reached = self._bound_reached(validated=True)  # a resumed run that had already reached it
+        if reached:
+            return Ending("completed", reached)
         while not (epochs and progress.epoch >= epochs):
             if progress.position == 0:
                 progress.epoch_rng = self.data_rng.get_state()
@@ -80,81 +95,105 @@ class TrainingLoop:
                     self._wait_while_paused()
                 if run.stop.is_set():
                     return self._stopping()
-                self._set_learning_rate(time.perf_counter() - started_at)
+                self._set_learning_rate()
                 if not device_is_cpu:
                     batch = batch.to(run.device)
+                started = now()
                 loss = train_step(self.model, self.task, self.optimizer, batch, train["grad_clip"],
                                   self.parameters).item()
+                seconds = now() - started
+                self.plan.costs.record_step(seconds, batch.tokens)
                 progress.step += 1
                 progress.position += 1
                 progress.tokens += batch.tokens
+                progress.train_time += seconds
                 session_tokens += batch.tokens
-                session_steps += 1
+                session_seconds += seconds
                 if not math.isfinite(loss):
                     raise WorkbenchError(
                         f"loss became {loss} at step {progress.step}; lower the learning rate "
                         f"(train.learning_rate = {train['learning_rate']}) or set train.grad_clip."
                     )
-                now = time.perf_counter()
-                progress.elapsed = now - started_at
-                session_time = now - session_start
+                self._tick()
                 run.emit(StepDone(run.run_id, progress.step, progress.epoch, loss,
-                                   self.optimizer.param_groups[0]["lr"], session_tokens / session_time,
-                                   progress.elapsed, self._eta(session_time / session_steps)))
+                                  self.optimizer.param_groups[0]["lr"], session_tokens / session_seconds,
+                                  progress.elapsed, self.plan.eta(progress.step, progress.elapsed)))
                 if sample_every and progress.step % sample_every == 0:
                     self.showcase()
-                if eval_every and progress.step % eval_every == 0 and self.validate():
-                    return "early-stopped"
+                validated = bool(eval_every and progress.step % eval_every == 0)
+                if validated and self.validate():
+                    return Ending("early-stopped", "patience")
                 if run.stop.is_set():
                     return self._stopping()
-                if self._bound_reached():
-                    return "completed"
+                reached = self._bound_reached(validated)
+                if reached:
+                    return Ending("completed", reached)
+                run.threads.revisit()
             progress.epoch += 1
             progress.position = 0
-            if not eval_every and self.validate():
-                return "early-stopped"
-        return "completed"
+            if not eval_every:
+                if self.validate():
+                    return Ending("early-stopped", "patience")
+                if not (epochs and progress.epoch >= epochs) and self._time_is_up(validated=True):
+                    return Ending("completed", "time_budget")
+        return Ending("completed", "epochs")
 
-    def _bound_reached(self) -> bool:
-        steps, budget, progress = self.train["steps"], self.train["time_budget"], self.progress
-        return bool((steps and progress.step >= steps) or (budget and progress.elapsed >= budget))
+    def _bound_reached(self, validated: bool) -> str | None:
+        """The bound that ends the run now: its steps, or its time budget (closing work included)."""
+        steps = self.train["steps"]
+        if steps and self.progress.step >= steps:
+            return "steps"
+        return "time_budget" if self._time_is_up(validated) else None
+
+    def _time_is_up(self, validated: bool) -> bool:
+        self._tick()
+        return self.plan.time_is_up(self.progress.elapsed, validated)
+
+    def _tick(self) -> None:
+        """Bring the run's elapsed time up to now (this session's time on top of earlier ones)."""
+        self.progress.elapsed = self._elapsed_before + self.run.stopwatch.seconds()
 
     def _wait_while_paused(self) -> None:
         run = self.run
         run.emit(StateChanged(run.run_id, "paused"))
-        run.unpaused.wait()
+        with run.stopwatch.held():
+            run.unpaused.wait()
         if not run.stop.is_set():
             run.emit(StateChanged(run.run_id, "running"))
 
-    def _stopping(self) -> str:
+    def _stopping(self) -> Ending:
         self.run.emit(StateChanged(self.run.run_id, "stopping"))
-        return "stopped"
+        return Ending("stopped", "stop")
 
-    def _set_learning_rate(self, elapsed: float) -> None:
+    def _set_learning_rate(self) -> None:
         train, step = self.train, self.progress.step
         if train["schedule"] == "constant" and step > train["warmup_steps"]:
             return
-        warmup = train["warmup_steps"]
-        if self.total_steps:
-            fraction = (step - warmup) / max(1, self.total_steps - warmup)
-        else:
-            fraction = elapsed / train["time_budget"] if train["time_budget"] else 0.0
-        factor = learning_rate_factor(train["schedule"], warmup, step, fraction)
+        self._tick()
+        fraction = self.plan.schedule_fraction(step, self.progress.elapsed, train["warmup_steps"])
+        factor = learning_rate_factor(train["schedule"], train["warmup_steps"], step, fraction)
         for group in self.optimizer.param_groups:
             group["lr"] = train["learning_rate"] * factor
 
-    def _eta(self, seconds_per_step: float) -> float | None:
-        candidates = []
-        if self.total_steps:
-            candidates.append((self.total_steps - self.progress.step) * seconds_per_step)
-        if self.train["time_budget"]:
-            candidates.append(self.train["time_budget"] - self.progress.elapsed)
-        return max(0.0, min(candidates)) if candidates else None
+    def evaluate(self, split: str, share: float) -> dict[str, Any]:
+        """Score `share` of a split under inference mode at the evaluation batch size, and time it.
 
-    def validate(self) -> bool:
+        Metrics of a partial pass carry `share`, so every report of them says they are a sample.
+        """
+        tokens = share * self.plan.bounds.split_tokens(split)
+        started = now()
+        with torch.inference_mode():
+            metrics = self.task.evaluate(self.model, split, self.evaluation_batch, share=share)
+        self.plan.costs.record_evaluation(now() - started, tokens)
+        if share < 1.0:
+            metrics["share"] = round(share, 4)
+        return metrics
+
+    def validate(self, closing: bool = False) -> bool:
         """Evaluate on validation, keep the best weights, checkpoint; True when patience ran out."""
         run, progress = self.run, self.progress
-        metrics = self.task.evaluate(self.model, "validation", self.train["batch_size"])
+        self._tick()
+        metrics = self.evaluate("validation", self.plan.validation_share(progress.elapsed, closing))
         progress.last_validation = metrics
         progress.last_eval_step = progress.step
         run.emit(Evaluated(run.run_id, progress.step, "validation", metrics))
@@ -162,44 +201,55 @@ class TrainingLoop:
         better = progress.best_metric is None or (
             value > progress.best_metric if self.higher else value < progress.best_metric
         )
+        saving = 0.0
         if better:
             progress.best_metric, progress.best_step, progress.best_validation = value, progress.step, metrics
             progress.stale_evaluations = 0
+            started = now()
             save_best(run.run_dir, self.model, self._metadata())
+            saving += now() - started
         else:
             progress.stale_evaluations += 1
         if not self.train["sample_every"]:
             self.showcase()
+        started = now()
         self.checkpoint()
+        self.plan.costs.save = saving + now() - started
         patience = self.train["patience"]
         return bool(patience and progress.stale_evaluations >= patience)
 
     def showcase(self) -> None:
+        started = now()
         texts = self.task.showcase(self.model, self.sample_rng)
+        self.plan.costs.showcase = now() - started
         append_samples(self.run.run_dir / SAMPLES_FILE, self.progress.step, texts)
         self.run.emit(Sampled(self.run.run_id, self.progress.step, texts))
 
     def checkpoint(self) -> None:
+        self._tick()
         event = save_snapshot(self.run.run_dir, self.run.run_id, self.model, self.optimizer,
                               self.data_rng, self.sample_rng, self.progress, self._metadata())
         self.run.emit(event)
 
-    def finish(self, status: str, parameters: int) -> dict[str, Any]:
+    def finish(self, ending: Ending, parameters: int) -> dict[str, Any]:
         """Final validation and checkpoint; a run that was not stopped is also tested on its best weights."""
         progress, run = self.progress, self.run
         test: dict[str, Any] = {}
-        if status == "stopped":
+        if ending.status == "stopped":
             if progress.last_eval_step != progress.step:
                 self.checkpoint()
         else:
             if progress.last_eval_step != progress.step:
-                self.validate()
+                self.validate(closing=True)
             restore_best(run.run_dir, self.model)
-            test = self.task.evaluate(self.model, "test", self.train["batch_size"])
+            self._tick()
+            test = self.evaluate("test", self.plan.test_share(progress.elapsed))
             run.emit(Evaluated(run.run_id, progress.step, "test", test))
+        self._tick()
         return {
             "run_id": run.run_id,
-            "status": status,
+            "status": ending.status,
+            "ended_by": ending.cause,
             **run.config.names(),
             "metric": self.metric,
             "higher_is_better": self.higher,
@@ -207,7 +257,8 @@ class TrainingLoop:
             "epochs": progress.epoch,
             "wall_time": round(progress.elapsed, 3),
             "parameters": parameters,
-            "tokens_per_second": progress.tokens / progress.elapsed if progress.elapsed else 0.0,
+            "tokens_per_second": progress.tokens / progress.train_time if progress.train_time else 0.0,
+            "threads": run.threads.current,
             "final_validation": progress.last_validation,
             "best_validation": progress.best_validation,
             "best_step": progress.best_step,

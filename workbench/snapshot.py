@@ -39,8 +39,9 @@ class Progress:
     step: int = 0
     epoch: int = 0
     position: int = 0  # batches of the current epoch already trained on
-    elapsed: float = 0.0
+    elapsed: float = 0.0  # seconds of the run so far, pauses left out
     tokens: int = 0
+    train_time: float = 0.0  # seconds of those spent in training steps, for throughput
     best_metric: float | None = None
     best_step: int | None = None
     best_validation: dict[str, Any] = field(default_factory=dict)
@@ -104,7 +105,10 @@ def restore_snapshot(
     data_rng.set_state(tensors["rng.data"])
     sample_rng.set_state(tensors["rng.sample"])
     known = {f.name for f in fields(Progress)}
-    progress = Progress(**{k: v for k, v in document["progress"].items() if k in known})
+    saved = document["progress"]
+    progress = Progress(**{k: v for k, v in saved.items() if k in known})
+    if "train_time" not in saved:  # written before steps were timed apart from evaluations
+        progress.train_time = progress.elapsed
     progress.epoch_rng = tensors.get("rng.data_epoch")
     return progress
 

@@ -89,8 +89,13 @@ class Task(Plugin):
         raise NotImplementedError
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, split: str, batch_size: int) -> dict[str, Any]:
-        """Metrics on a split: always "loss" and `metric`; floats, plus nested details."""
+    def evaluate(self, model: nn.Module, split: str, batch_size: int, share: float = 1.0) -> dict[str, Any]:
+        """Metrics on a split: always "loss" and `metric`; floats, plus nested details.
+
+        `share` (0 < share <= 1) asks for a part of the split only, when a time budget has no room
+        for a full pass: score the items `evaluation_rows` picks, an evenly spread selection that
+        is the same for the same share.
+        """
         raise NotImplementedError
 
     @torch.no_grad()
@@ -123,6 +128,15 @@ class Task(Plugin):
     ) -> Iterator[str]:
         """Continue `prompt`, yielding one character at a time (generating tasks)."""
         raise ConfigError(f"task {self.name!r} does not generate text: use a generating task")
+
+
+def evaluation_rows(count: int, share: float) -> Tensor:
+    """Which of a split's `count` items an evaluation of `share` of it scores: all of them for a
+    share of 1, otherwise at least one, evenly spread so every part of the split is represented."""
+    if share >= 1.0:
+        return torch.arange(count)
+    picked = max(1, min(count, round(share * count)))
+    return torch.linspace(0, count - 1, picked).round().long().unique()
 
 
 Prepared = TypeVar("Prepared")

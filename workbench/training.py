@@ -25,21 +25,6 @@ def pick_device(name: str) -> torch.device:
     return torch.device(name)
 
 
-_process_threads: int | None = None
-
-
-def use_threads(count: int) -> None:
-    """Give torch `count` intra-op threads for this run; 0 means the process's own default.
-
-    Torch's setting is process-wide, so the default is remembered before the first change and a
-    later run asking for 0 gets it back.
-    """
-    global _process_threads
-    if _process_threads is None:
-        _process_threads = torch.get_num_threads()
-    torch.set_num_threads(count or _process_threads)
-
-
 def build_optimizer(model: nn.Module, train: dict[str, Any]) -> torch.optim.Optimizer:
     parameters = [p for p in model.parameters() if p.requires_grad]
     if train["optimizer"] == "sgd":

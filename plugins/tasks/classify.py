@@ -21,7 +21,15 @@ from workbench.datasets import SPLITS, Dataset, Example
 from workbench.errors import CheckpointError, ConfigError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param
-from workbench.tasks import Batch, Task, evaluating, model_device, prepared_split, prepared_vocabulary
+from workbench.tasks import (
+    Batch,
+    Task,
+    evaluating,
+    evaluation_rows,
+    model_device,
+    prepared_split,
+    prepared_vocabulary,
+)
 from workbench.vocabulary import PAD, UNK, Vocabulary
 
 SHOWCASE_EXAMPLES = 6
@@ -128,21 +136,22 @@ class Classify(Task):
         return F.cross_entropy(model(batch.inputs, batch.lengths), batch.targets, weight=weights)
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, split: str, batch_size: int) -> dict[str, Any]:
+    def evaluate(self, model: nn.Module, split: str, batch_size: int, share: float = 1.0) -> dict[str, Any]:
         encoded = self._split(split)
+        rows = evaluation_rows(len(encoded), share)
         device = model_device(model)
         total_loss = 0.0
         predictions = []
         with evaluating(model):
-            for start in range(0, len(encoded), batch_size):
-                batch = encoded.batch(torch.arange(start, min(start + batch_size, len(encoded)))).to(device)
+            for start in range(0, len(rows), batch_size):
+                batch = encoded.batch(rows[start : start + batch_size]).to(device)
                 logits = model(batch.inputs, batch.lengths)
                 total_loss += float(F.cross_entropy(logits, batch.targets, reduction="sum"))
                 predictions.append(logits.argmax(dim=-1).cpu())
-        confusion = metrics.confusion_matrix(torch.cat(predictions), encoded.labels, len(self.classes))
+        confusion = metrics.confusion_matrix(torch.cat(predictions), encoded.labels[rows], len(self.classes))
         per_class = zip(self.classes, metrics.per_class_accuracy(confusion), strict=True)
         return {
-            "loss": total_loss / len(encoded),
+            "loss": total_loss / len(rows),
             "accuracy": metrics.accuracy(confusion),
             "macro_f1": metrics.macro_f1(confusion),
             "per_class": {name: score for name, score in per_class if score is not None},

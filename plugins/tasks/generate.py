@@ -24,7 +24,15 @@ from workbench.errors import CheckpointError, ConfigError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param
 from workbench.sampling import check_sampling, sample_next
-from workbench.tasks import Batch, Task, evaluating, model_device, prepared_split, prepared_vocabulary
+from workbench.tasks import (
+    Batch,
+    Task,
+    evaluating,
+    evaluation_rows,
+    model_device,
+    prepared_split,
+    prepared_vocabulary,
+)
 from workbench.vocabulary import BOS, EOS, PAD, Vocabulary, condition_token
 
 SHOWCASE_CONDITIONS = 4
@@ -148,15 +156,15 @@ class Generate(Task):
         return F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), ignore_index=PAD)
 
     @torch.no_grad()
-    def evaluate(self, model: nn.Module, split: str, batch_size: int) -> dict[str, Any]:
+    def evaluate(self, model: nn.Module, split: str, batch_size: int, share: float = 1.0) -> dict[str, Any]:
         stream = self._stream(split)
         windows, lengths = stream.windows(self.options["seq_len"], torch.zeros_like(stream.sizes))
+        rows = evaluation_rows(len(lengths), share)
         device = model_device(model)
         total, count = 0.0, 0
         with evaluating(model):
-            for start in range(0, len(lengths), batch_size):
-                rows = torch.arange(start, min(start + batch_size, len(lengths)))
-                batch = window_batch(windows, lengths, rows).to(device)
+            for start in range(0, len(rows), batch_size):
+                batch = window_batch(windows, lengths, rows[start : start + batch_size]).to(device)
                 logits, _ = model(batch.inputs)
                 total += float(
                     F.cross_entropy(

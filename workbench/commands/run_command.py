@@ -18,7 +18,7 @@ from rich.console import Console
 
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
-from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig
+from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, train_defaults
 from workbench.errors import ConfigError, RunFailed, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
@@ -27,6 +27,7 @@ from workbench.registry import default_registry
 from workbench.runs import CONFIG_FILE, read_run
 
 INTERRUPTED = 130
+_BOUND_KEYS = {f"{TRAIN_OWNER}.{name}" for name in BOUNDS}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,7 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "run", help="train a model headless (one cell, or several to compare)",
         description="Train headless. Give --config FILE, or --dataset, --cell and --task; "
                     "repeat --cell to compare cells on the same data, seed and budget.",
+        add_help=False,
     )
+    parser.add_argument("-h", "--help", action=HelpWithTaskDefaults, help="show this help message and exit")
     parser.add_argument("--config", type=Path, metavar="FILE", help="TOML config file")
     parser.add_argument("--dataset", help="dataset plugin name")
     parser.add_argument("--cell", action="append", metavar="CELL",
@@ -42,7 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--task", help="task plugin name")
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE", dest="overrides",
                         help="set an option, e.g. cell.hidden_size=128, gru.layers=1, train.steps=100")
-    flags = parser.add_argument_group("training (see `[train]` in a config file)")
+    flags = parser.add_argument_group(
+        "training (see `[train]` in a config file)",
+        "Defaults are the values a run of each task gets. Giving any of --epochs, --steps and "
+        "--time-budget replaces the task's default bounds; bounds given together all apply.",
+    )
     add_param_flags(flags, TRAIN_PARAMS, TRAIN_OWNER)
     parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories go")
     parser.add_argument("--corpora", type=Path, metavar="DIR", help="directory holding the corpora")
@@ -59,16 +66,59 @@ def add_param_flags(parser: Any, params: tuple[Param, ...], owner: str) -> None:
         parser.add_argument(
             "--" + param.name.replace("_", "-"), dest=f"{owner}__{param.name}",
             metavar=param.type.__name__.upper(),
-            help=f"{param.help} ({param.describe_range()}; default {format_value(param.default)})",
+            help=param_help(param, f"default {format_value(param.default)}"),
         )
+
+
+class HelpWithTaskDefaults(argparse.Action):
+    """`run --help` with the training defaults that runs really get, per task where tasks differ.
+
+    Tasks set their own defaults, so the help needs the plugins (and torch); they are loaded only
+    when help is asked for, not every time the command line is read.
+    """
+
+    def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS,
+                 default: str = argparse.SUPPRESS, help: str | None = None):
+        super().__init__(option_strings, dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        registry = default_registry()
+        per_task = {name: train_defaults(registry.get("task", name).cls.train_defaults)
+                    for name in registry.names("task")}
+        params = {param.name: param for param in TRAIN_PARAMS}
+        for action in parser._actions:
+            name = action.dest.split("__", 1)[1] if action.dest.startswith(f"{TRAIN_OWNER}__") else None
+            if name in params:
+                action.help = param_help(params[name], describe_defaults(name, per_task))
+        parser.print_help()
+        parser.exit()
+
+
+def describe_defaults(name: str, per_task: dict[str, dict[str, Any]]) -> str:
+    """`default 64`, or `default: classify 6, generate 12` when tasks differ."""
+    shown = {task: format_value(defaults[name]) for task, defaults in per_task.items()}
+    if len(set(shown.values())) == 1:
+        return f"default {next(iter(shown.values()))}"
+    return "default: " + ", ".join(f"{task} {value}" for task, value in shown.items())
+
+
+def param_help(param: Param, defaults: str) -> str:
+    return f"{param.help} ({param.describe_range()}; {defaults})"
 
 
 def build_config(args: argparse.Namespace) -> RunConfig:
     """The config from a file (or the resumed run's), then names, flags and --set overrides on top."""
+    flags = [f"{TRAIN_OWNER}.{name.split('__', 1)[1]}={value}" for name, value in vars(args).items()
+             if name.startswith(f"{TRAIN_OWNER}__") and value is not None]
+    changes = [*args.overrides, *flags]
     if args.config is not None:
         config = RunConfig.from_toml(args.config)
     elif args.resume is not None:
         config = RunConfig.from_toml(args.resume / CONFIG_FILE)
+        if any(change.partition("=")[0].strip() in _BOUND_KEYS for change in changes):
+            # The bounds a run recorded are its defaults on resume: new ones replace them all.
+            config.train = {key: value for key, value in config.train.items() if key not in BOUNDS}
     elif args.dataset and args.cell and args.task:
         config = RunConfig(dataset=args.dataset, cell=args.cell[0], task=args.task)
     else:
@@ -80,9 +130,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         config.task = args.task
     if args.cell:
         config.cell, config.cells = args.cell[0], list(args.cell)
-    flags = [f"{TRAIN_OWNER}.{name.split('__', 1)[1]}={value}" for name, value in vars(args).items()
-             if name.startswith(f"{TRAIN_OWNER}__") and value is not None]
-    config = config.apply_overrides([*args.overrides, *flags])
+    config = config.apply_overrides(changes)
     config.runs_dir = args.runs_dir or config.runs_dir
     config.corpora = args.corpora or config.corpora
     if args.resume is not None and len(config.cells) > 1:

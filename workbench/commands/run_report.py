@@ -5,19 +5,31 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskID, TextColumn
+from rich.progress import Task as BarTask
 from rich.table import Table
 from rich.text import Text
 
+from workbench.clock import DisplayClock
 from workbench.config import RunConfig
 from workbench.errors import WorkbenchError
-from workbench.events import Evaluated, Event, RunFailed, RunFinished, RunStarted, Sampled, StepDone
+from workbench.events import (
+    Evaluated,
+    Event,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Sampled,
+    StateChanged,
+    StepDone,
+)
 from workbench.formatting import format_duration, format_value
 from workbench.registry import Registry
 from workbench.runs import CONFIG_FILE, RunRecord
@@ -34,6 +46,28 @@ class JsonReport:
         """JSON output ends with the last event."""
 
 
+# What ended a run, as its final line says it (summary.json's `ended_by`).
+_ENDED_BY = {
+    "steps": "its step limit (train.steps = {steps})",
+    "epochs": "its epoch limit (train.epochs = {epochs})",
+    "time_budget": "its time budget ({time_budget:g} s)",
+    "patience": "early stopping (no better validation for train.patience = {patience} evaluations)",
+    "stop": "a stop request",
+}
+
+
+class _ClockColumn(ProgressColumn):
+    """Elapsed time or ETA that runs on between step events, so a slow step never freezes it."""
+
+    def __init__(self, clock: DisplayClock, label: str, read: str):
+        super().__init__()
+        self.clock, self.label, self.read = clock, label, read
+
+    def render(self, task: BarTask) -> Text:
+        seconds = getattr(self.clock, self.read)(time.monotonic())
+        return Text(f"{self.label} {format_duration(seconds)}".strip())
+
+
 class TerminalReport:
     """A live progress bar per run, evaluation lines, the final metrics and, for a compare, a table."""
 
@@ -44,12 +78,16 @@ class TerminalReport:
         self.progress: Progress | None = None
         self.bar: TaskID | None = None
         self.metric = "loss"
+        self.clock = DisplayClock()
+        self.train: dict[str, Any] = {}
 
     def on_event(self, event: Event) -> None:
         if isinstance(event, StepDone):
             self._step(event)
         elif isinstance(event, RunStarted):
             self._started(event)
+        elif isinstance(event, StateChanged):
+            self._state(event)
         elif isinstance(event, Evaluated):
             self._evaluated(event)
         elif isinstance(event, Sampled):
@@ -69,6 +107,8 @@ class TerminalReport:
 
     def _started(self, event: RunStarted) -> None:
         config = event.config
+        self.train = dict(config.get("train", {}))
+        self.clock = DisplayClock()
         self.metric = self.registry.get("task", config["task"]).cls.metric
         # Two short lines rather than one long one: at 80 columns neither wraps, and the run id
         # (which people copy) stands whole at the start of the first.
@@ -79,43 +119,67 @@ class TerminalReport:
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
-            TextColumn("{task.fields[speed]} tok/s"), TextColumn("ETA {task.fields[eta]}"),
-            console=self.console,
+            TextColumn("{task.fields[speed]} tok/s"), _ClockColumn(self.clock, "", "elapsed_at"),
+            _ClockColumn(self.clock, "ETA", "eta_at"), console=self.console,
         )
         self.bar = self.progress.add_task(config.get("cell", ""), total=event.total_steps,
                                           completed=event.resumed_from_step, loss="-", metric="",
-                                          speed="-", eta="-")
+                                          speed="-")
         self.progress.start()
 
     def _step(self, event: StepDone) -> None:
+        self.clock.report(event.elapsed, event.eta_seconds, time.monotonic())
         if self.progress is not None and self.bar is not None:
             self.progress.update(self.bar, completed=event.step, loss=f"{event.loss:.4f}",
-                                 speed=f"{event.tokens_per_second:,.0f}",
-                                 eta=format_duration(event.eta_seconds))
+                                 speed=f"{event.tokens_per_second:,.0f}")
+
+    def _state(self, event: StateChanged) -> None:
+        if event.state == "paused":
+            self.clock.hold(time.monotonic())
+        elif event.state == "running":
+            self.clock.release(time.monotonic())
 
     def _evaluated(self, event: Evaluated) -> None:
         value = event.metrics.get(self.metric)
         if self.progress is not None and self.bar is not None and event.split == "validation":
             self.progress.update(self.bar, metric=f"{self.metric} {value:.4f}" if value is not None else "")
-        self._print(f"step {event.step} {event.split}: {_scalars(event.metrics)}")
+        self._print(f"step {event.step} {event.split}: {_scalars(event.metrics)}{_sampled(event.metrics)}")
 
     def _final(self, event: RunFinished) -> None:
         summary = event.summary
         self.console.print(
             f"[bold green]{event.status}[/] after {summary['steps']} steps, {summary['wall_time']:.1f} s, "
-            f"{summary['tokens_per_second']:,.0f} tokens/s", highlight=False,
+            f"{summary['tokens_per_second']:,.0f} tokens/s{ended_by(summary, self.train)}", highlight=False,
         )
         for label, key in (("best validation", "best_validation"), ("test", "test")):
             if summary.get(key):
-                self.console.print(f"  {label}: {_scalars(summary[key])}", highlight=False)
+                self.console.print(f"  {label}: {_scalars(summary[key])}{_sampled(summary[key])}",
+                                   highlight=False)
 
     def _print(self, text: str) -> None:
         (self.progress.console if self.progress is not None else self.console).print(text, highlight=False)
 
     def _close(self) -> None:
+        self.clock.hold(time.monotonic())
         if self.progress is not None:
             self.progress.stop()
         self.progress, self.bar = None, None
+
+
+def ended_by(summary: dict[str, Any], train: dict[str, Any]) -> str:
+    """`; ended by its time budget (60 s)`: what ended the run, from its summary and settings."""
+    phrase = _ENDED_BY.get(str(summary.get("ended_by")))
+    if phrase is None:
+        return ""
+    try:
+        return "; ended by " + phrase.format(**train)
+    except (KeyError, ValueError):
+        return f"; ended by {summary['ended_by']}"
+
+
+def _sampled(metrics: dict[str, Any]) -> str:
+    share = metrics.get("share")
+    return f"  (on {share:.0%} of the split, to fit the time budget)" if share else ""
 
 
 def print_comparison(console: Console, records: list[RunRecord]) -> None:
@@ -189,7 +253,7 @@ def _shown_path(path: Path) -> str:
 
 def _scalars(metrics: dict[str, Any]) -> str:
     return "  ".join(f"{key} {value:.4f}" for key, value in metrics.items()
-                     if isinstance(value, float) and not isinstance(value, bool))
+                     if isinstance(value, float) and key != "share")
 
 
 def _number(value: float | None) -> str:
