@@ -13,7 +13,8 @@ import pytest
 from engine_support import registry_with_faults
 
 from workbench import registry as registry_module
-from workbench.cli import main
+from workbench.cli import build_parser, main
+from workbench.commands.run_command import build_config
 from workbench.runs import CHECKPOINT_FILE, list_runs
 
 TINY = ["--set", "cell.hidden_size=16", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",
@@ -101,6 +102,48 @@ def test_resume_from_the_command_line(
     assert not [e for e in events if e["event"] == "step"] and events[-1]["summary"]["steps"] == 5
     assert main(["run", "--resume", str(run.run_dir), "--cell", "lstm", "--steps", "6"]) == 2
     assert "trained with cell 'gru'" in capsys.readouterr().err
+
+
+def test_steps_are_not_cut_short_by_the_tasks_default_epochs(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    args = ["run", "--dataset", "divina", "--task", "generate", "--cell", "gru", "--runs-dir",
+            str(tmp_path / "runs"), "--set", "cell.hidden_size=8", "--set", "cell.layers=1",
+            "--set", "generate.embedding_size=4", "--set", "generate.sample_length=5"]
+    # The tiny poem is one step per epoch, so generate's default of 12 epochs would end at 12.
+    assert main([*args, "--steps", "30", "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert events[0]["total_steps"] == 30
+    assert events[-1]["summary"]["steps"] == 30 and events[-1]["summary"]["ended_by"] == "steps"
+    assert main([*args, "--epochs", "2", "--steps", "30"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "completed after 2 steps" in out and "ended by its epoch limit (train.epochs = 2)" in out
+
+
+def test_resuming_with_a_new_bound_replaces_the_recorded_ones(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "config.toml").write_text(
+        'dataset = "divina"\ncell = "gru"\ntask = "generate"\n[train]\nepochs = 12\nsteps = 0\n'
+        'time_budget = 0.0\nbatch_size = 8\n', encoding="utf-8")
+    args = build_parser().parse_args(["run", "--resume", str(run_dir), "--steps", "500"])
+    train = build_config(args).resolve(registry_module.default_registry()).train
+    assert (train["epochs"], train["steps"], train["batch_size"]) == (0, 500, 8)
+    args = build_parser().parse_args(["run", "--resume", str(run_dir), "--batch-size", "16"])
+    assert build_config(args).resolve(registry_module.default_registry()).train["epochs"] == 12
+
+
+def test_run_help_shows_the_defaults_runs_really_get(capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["run", "--help"])
+    assert exit_.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines anywhere
+    assert "--learning-rate FLOAT peak learning rate (>= 0.0; default 0.003)" in text
+    assert "--batch-size INT examples (or windows) per step (>= 1; default 64)" in text
+    assert "default cosine)" in text and "default 0.002" not in text
+    assert "default: classify 6, generate 12)" in text
+    assert "default: classify 1, generate 0)" in text
+    assert "replaces the task's default bounds" in text
 
 
 def test_sigint_stops_cleanly_with_a_checkpoint(tiny_corpora: Path, tmp_path: Path) -> None:

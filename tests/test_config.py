@@ -69,6 +69,28 @@ def test_resolve_applies_task_defaults_under_the_persons_values(tmp_path: Path) 
     assert RunConfig.from_dict(written.to_dict()).resolve(registry) == written.resolve(registry)
 
 
+@pytest.mark.parametrize(("given", "bounds"), [
+    ({}, (12, 0, 0.0)),  # generate's own bound
+    ({"steps": 30}, (0, 30, 0.0)),
+    ({"time_budget": 600}, (0, 0, 600.0)),
+    ({"epochs": 3, "steps": 30}, (3, 30, 0.0)),  # bounds given together all apply
+    ({"steps": "30", "time_budget": 60.0}, (0, 30, 60.0)),
+])
+def test_a_bound_given_explicitly_replaces_the_tasks_default_bounds(
+    given: dict[str, Any], bounds: tuple[int, int, float]
+) -> None:
+    config = RunConfig(dataset="divina", cell="gru", task="generate", train=given)
+    train = config.resolve(default_registry()).train
+    assert (train["epochs"], train["steps"], train["time_budget"]) == bounds
+    assert train["learning_rate"] == 3e-3 and train["schedule"] == "cosine"  # other defaults stay
+
+
+def test_giving_only_a_zero_bound_leaves_the_run_without_an_end() -> None:
+    config = RunConfig(dataset="divina", cell="gru", task="generate", train={"epochs": 0})
+    with pytest.raises(ConfigError, match="The run has no end"):
+        config.resolve(default_registry())
+
+
 def test_overrides_by_kind_and_by_plugin_name() -> None:
     config = RunConfig("names", "gru", "classify").apply_overrides(
         ["cell.hidden_size=128", "gru.layers=3", "train.steps=10", "classify.embedding_size=16"]

@@ -164,12 +164,18 @@ class TimePlan:
         return max(0.0, min(candidates)) if candidates else None
 
     def _seconds_to_step_bound(self, step: int, total: int) -> float:
+        """From the end of `step` (its own validation and showcase still to come) to the end."""
         bounds = self.bounds
         every = bounds.eval_every or bounds.steps_per_epoch
-        validations = total // every - step // every if every else 0
+        validations = _multiples(every, step, total)
         last_validated = bool(every) and total % every == 0
-        showcases = total // bounds.sample_every - step // bounds.sample_every if bounds.sample_every else 0
+        showcases = _multiples(bounds.sample_every, step, total)
         return ((total - step) * (self.costs.step or 0.0)
                 + validations * self._validation_round()
                 + showcases * self.costs.showcase
                 + self.closing_seconds(validated=last_validated))
+
+
+def _multiples(every: int, first: int, last: int) -> int:
+    """How many multiples of `every` lie in first..last (none when `every` is 0)."""
+    return last // every - (first - 1) // every if every else 0

@@ -29,9 +29,10 @@ class Stopwatch:
     def running(self) -> bool:
         return self._since is not None
 
-    def start(self) -> None:
+    def start(self, at: float | None = None) -> None:
+        """Count from `at` (a moment on `now()`'s clock; default: this one)."""
         if self._since is None:
-            self._since = now()
+            self._since = now() if at is None else at
 
     def seconds(self) -> float:
         return self._counted + (now() - self._since if self._since is not None else 0.0)

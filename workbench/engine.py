@@ -64,11 +64,13 @@ class Run:
     """One training run of a dataset, cell and task; see the module docstring for threading.
 
     `competing_threads` counts the threads of this process that need a core while the run trains
-    (the app's UI thread), which the threads policy leaves free.
+    (the app's UI thread), which the threads policy leaves free. The run's clock, which its time
+    budget and wall time read, starts when its data starts loading, or at `counted_from` (a moment
+    on workbench.clock.now's clock) when the time before that belongs to the run too.
     """
 
     def __init__(self, config: RunConfig, registry: Registry | None = None, resume: Path | None = None,
-                 competing_threads: int = 0):
+                 competing_threads: int = 0, counted_from: float | None = None):
         self.registry = registry or default_registry()
         self.resolved = config.resolve(self.registry)
         self.config = self.resolved.as_config()
@@ -96,6 +98,7 @@ class Run:
         self._log: MetricsLog | None = None
         self._progress = Progress()
         self._stopwatch = Stopwatch()
+        self._counted_from = counted_from
         self._threads = ThreadsPolicy(self.train["threads"], competing_threads)
         self._preparation_error: Exception | None = None
         self._blame = Blame([
@@ -163,7 +166,7 @@ class Run:
             return
         if self._preparation_error is not None:
             raise self._preparation_error
-        self._stopwatch.start()  # a time budget covers loading the data too
+        self._stopwatch.start(self._counted_from)  # a time budget covers loading the data too
         self._threads.begin()  # the load while the data is read informs the thread count
         resolved = self.resolved
         try:

@@ -19,10 +19,10 @@ from typing import Any, NamedTuple
 
 import torch
 
-from workbench import __version__
+from workbench import __version__, clock
 from workbench.budget import EVALUATION_BATCH_FACTOR, TimePlan
 from workbench.checkpoint import load_checkpoint, load_model_tensors
-from workbench.clock import Stopwatch, now
+from workbench.clock import Stopwatch
 from workbench.config import RunConfig
 from workbench.errors import WorkbenchError
 from workbench.events import Evaluated, Event, Sampled, StateChanged, StepDone
@@ -98,10 +98,10 @@ class TrainingLoop:
                 self._set_learning_rate()
                 if not device_is_cpu:
                     batch = batch.to(run.device)
-                started = now()
+                started = clock.now()
                 loss = train_step(self.model, self.task, self.optimizer, batch, train["grad_clip"],
                                   self.parameters).item()
-                seconds = now() - started
+                seconds = clock.now() - started
                 self.plan.costs.record_step(seconds, batch.tokens)
                 progress.step += 1
                 progress.position += 1
@@ -181,10 +181,10 @@ class TrainingLoop:
         Metrics of a partial pass carry `share`, so every report of them says they are a sample.
         """
         tokens = share * self.plan.bounds.split_tokens(split)
-        started = now()
+        started = clock.now()
         with torch.inference_mode():
             metrics = self.task.evaluate(self.model, split, self.evaluation_batch, share=share)
-        self.plan.costs.record_evaluation(now() - started, tokens)
+        self.plan.costs.record_evaluation(clock.now() - started, tokens)
         if share < 1.0:
             metrics["share"] = round(share, 4)
         return metrics
@@ -205,23 +205,23 @@ class TrainingLoop:
         if better:
             progress.best_metric, progress.best_step, progress.best_validation = value, progress.step, metrics
             progress.stale_evaluations = 0
-            started = now()
+            started = clock.now()
             save_best(run.run_dir, self.model, self._metadata())
-            saving += now() - started
+            saving += clock.now() - started
         else:
             progress.stale_evaluations += 1
         if not self.train["sample_every"]:
             self.showcase()
-        started = now()
+        started = clock.now()
         self.checkpoint()
-        self.plan.costs.save = saving + now() - started
+        self.plan.costs.save = saving + clock.now() - started
         patience = self.train["patience"]
         return bool(patience and progress.stale_evaluations >= patience)
 
     def showcase(self) -> None:
-        started = now()
+        started = clock.now()
         texts = self.task.showcase(self.model, self.sample_rng)
-        self.plan.costs.showcase = now() - started
+        self.plan.costs.showcase = clock.now() - started
         append_samples(self.run.run_dir / SAMPLES_FILE, self.progress.step, texts)
         self.run.emit(Sampled(self.run.run_id, self.progress.step, texts))
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import torch
 
-from workbench.clock import now
+from workbench import clock
 
 # Other processes using up to this much of a core leave it free enough to train on.
 IDLE_SHARE = 0.25
@@ -50,7 +50,7 @@ class CpuSample:
 
 def sample_cpu() -> CpuSample:
     own = os.times()
-    return CpuSample(now(), system_busy_seconds(), own.user + own.system)
+    return CpuSample(clock.now(), system_busy_seconds(), own.user + own.system)
 
 
 def system_busy_seconds() -> float | None:
@@ -142,14 +142,14 @@ class ThreadsPolicy:
             return self._apply(self.requested or self.ceiling)
         self.begin()
         assert self._last is not None
-        waited = now() - self._last.at
+        waited = clock.now() - self._last.at
         if waited < SHORTEST_LOOK:
             time.sleep(SHORTEST_LOOK - waited)
         return self._apply(self.decide())
 
     def revisit(self) -> None:
         """Look at the load again if it is time to; change the count if the load changed."""
-        if self.automatic and self._last is not None and now() - self._last.at >= REVISIT_SECONDS:
+        if self.automatic and self._last is not None and clock.now() - self._last.at >= REVISIT_SECONDS:
             self._apply(self.decide())
 
     def decide(self) -> int:

@@ -1,4 +1,5 @@
-"""The app's run queue: quitting while a run is still being opened stops that run too."""
+"""The app's run queue: quitting while a run is still being opened stops that run too, and runs
+leave the UI thread a core."""
 
 import threading
 import time
@@ -14,8 +15,10 @@ class SlowToOpen:
 
     built: list["SlowToOpen"] = []
 
-    def __init__(self, config: RunConfig, registry: object = None, resume: object = None) -> None:
+    def __init__(self, config: RunConfig, registry: object = None, resume: object = None,
+                 competing_threads: int = 0) -> None:
         time.sleep(0.3)
+        self.competing_threads = competing_threads
         self.stopped = self.joined = False
         SlowToOpen.built.append(self)
 
@@ -43,3 +46,13 @@ def test_quitting_while_a_run_opens_waits_for_it_and_stops_it(monkeypatch):
     queue.wait(timeout=30)
     (run,) = SlowToOpen.built
     assert run.stopped and run.joined
+
+
+def test_runs_in_the_app_leave_the_ui_thread_a_core(monkeypatch):
+    monkeypatch.setattr(workbench.engine, "Run", SlowToOpen)
+    monkeypatch.setattr(SlowToOpen, "built", [])
+    queue = RunQueue(Board(), lambda work: work())
+    queue.enqueue(RunConfig(dataset="names", cell="gru", task="classify"))
+    queue.poll()
+    (run,) = SlowToOpen.built
+    assert run.competing_threads == 1

@@ -74,12 +74,15 @@ class LiveScreen(Screen):
     def show_board(self, board: Board, queue: RunQueue, force: bool = False) -> None:
         """Repaint what changed since the last call (cheap when nothing did)."""
         versions = {id(track): track.version for track in board.tracks}
+        current = self._current(board, queue)
+        live = queue.active is not None and current is queue.active.track
         if versions == self._versions and not force:
+            if live and current is not None and current.clock.running:  # the clock runs on
+                self.metrics.show(current, waiting=len(queue.pending), live=True)
             return
         self._versions = versions
         self.chart.plot(self._series(board.tracks))
-        current = self._current(board, queue)
-        self.metrics.show(current, waiting=len(queue.pending))
+        self.metrics.show(current, waiting=len(queue.pending), live=live)
         self._append_new(board.tracks)
         self.table.show(board.tracks)
         self.sub_title = _describe(current)

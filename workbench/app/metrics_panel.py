@@ -1,11 +1,13 @@
 """The numbers of one run at a glance: progress, losses, task metrics, throughput and ETA.
 
-While a run trains it shows the latest values; once it has finished it shows the run's summary,
-so the final numbers on screen are exactly the ones written to summary.json.
+While a run trains it shows the latest values, its elapsed time and ETA running on between steps;
+once it has finished it shows the run's summary, so the final numbers on screen are exactly the
+ones written to summary.json.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from rich.table import Table
@@ -21,14 +23,15 @@ _BAR_WIDTH = 12
 class MetricsPanel(Static):
     """Shows one RunTrack (or a hint when there is none)."""
 
-    def show(self, track: RunTrack | None, waiting: int = 0) -> None:
+    def show(self, track: RunTrack | None, waiting: int = 0, live: bool = False) -> None:
+        """`live`: the run is training in this app now, so its clock runs on between events."""
         if track is None:
             self.update(Text("No run yet.\nPress F2 to set one up.", style="dim"))
             return
-        self.update(_render(track, waiting))
+        self.update(_render(track, waiting, live))
 
 
-def _render(track: RunTrack, waiting: int) -> Table:
+def _render(track: RunTrack, waiting: int, live: bool) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True, min_width=12)
     table.add_column(no_wrap=True, overflow="ellipsis")
@@ -42,9 +45,11 @@ def _render(track: RunTrack, waiting: int) -> Table:
         table.add_row(f"val {name}", format_number(value))
     summary = track.summary or {}
     table.add_row("tokens/s", format_number(summary.get("tokens_per_second", track.tokens_per_second)))
-    table.add_row("elapsed", format_duration(summary.get("wall_time", track.elapsed)))
+    moment = time.monotonic()
+    elapsed = track.clock.elapsed_at(moment) if live else track.elapsed
+    table.add_row("elapsed", format_duration(summary.get("wall_time", elapsed)))
     if not track.finished:
-        table.add_row("ETA", format_duration(track.eta_seconds))
+        table.add_row("ETA", format_duration(track.clock.eta_at(moment) if live else track.eta_seconds))
     table.add_row("parameters", format_number(summary.get("parameters", track.parameters)))
     if waiting:
         table.add_row("queue", f"{waiting} waiting")

@@ -92,7 +92,8 @@ class RunQueue:
         try:
             from workbench.engine import Run
 
-            run = Run(pending.config, registry=self.registry, resume=pending.resume)
+            # The UI thread needs a core too: the threads policy leaves it one.
+            run = Run(pending.config, registry=self.registry, resume=pending.resume, competing_threads=1)
             run.subscribe(feed.push)
             self.active = Active(run, feed, pending.track)
             run.start()

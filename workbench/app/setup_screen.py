@@ -104,7 +104,7 @@ class SetupScreen(Screen):
         if self.registry is None:
             return
         registry = self.registry
-        from workbench.config import TRAIN_OWNER, TRAIN_PARAMS
+        from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, train_defaults
 
         forms = self.query_one("#forms", VerticalScroll)
         dataset, task = self._chosen("#dataset"), self._chosen("#task")
@@ -117,8 +117,8 @@ class SetupScreen(Screen):
         cell_defaults = task_cls.cell_defaults if task_cls else {}
         for cell in self.chosen_cells:
             wanted.append(self._form("cell", cell, registry.get("cell", cell).cls.params, cell_defaults))
-        train_defaults = task_cls.train_defaults if task_cls else {}
-        wanted.append(self._form("train", TRAIN_OWNER, TRAIN_PARAMS, train_defaults))
+        defaults = train_defaults(task_cls.train_defaults if task_cls else None)
+        wanted.append(self._form("train", TRAIN_OWNER, TRAIN_PARAMS, defaults))
         stale = [child for child in forms.children if child not in wanted]
         for key in [key for key, form in self._forms.items() if form in stale]:
             del self._forms[key]

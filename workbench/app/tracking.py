@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from workbench import events as ev
+from workbench.clock import DisplayClock
 
 PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f")
 FINAL_STATES = ("completed", "stopped", "early-stopped", "failed")
@@ -45,6 +46,7 @@ class RunTrack:
     summary: dict[str, Any] | None = None
     error: str | None = None
     version: int = 0
+    clock: DisplayClock = field(default_factory=DisplayClock)  # runs on between events while training
 
     @property
     def finished(self) -> bool:
@@ -90,6 +92,7 @@ class RunTrack:
         self.tokens_per_second = event.tokens_per_second
         self.elapsed = event.elapsed
         self.eta_seconds = event.eta_seconds
+        self.clock.report(event.elapsed, event.eta_seconds, time.monotonic())
         self.train.append((event.step, event.loss))
 
     def _evaluated(self, event: ev.Evaluated) -> None:
@@ -109,14 +112,20 @@ class RunTrack:
 
     def _state(self, event: ev.StateChanged) -> None:
         self.state = event.state
+        if event.state == "paused":
+            self.clock.hold(time.monotonic())
+        elif event.state == "running":
+            self.clock.release(time.monotonic())
         self.note(event.state, event.time)
 
     def _finished(self, event: ev.RunFinished) -> None:
+        self.clock.hold(time.monotonic())
         self.state = event.status
         self.summary = dict(event.summary)
         self.note(f"{event.status}", event.time)
 
     def _failed(self, event: ev.RunFailed) -> None:
+        self.clock.hold(time.monotonic())
         self.state = "failed"
         self.error = event.error
         self.note(f"failed at step {event.step}: {event.error}", event.time)

@@ -16,6 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
+from workbench import clock
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, train_defaults
@@ -139,6 +140,7 @@ def build_config(args: argparse.Namespace) -> RunConfig:
 
 
 def run(args: argparse.Namespace) -> int:
+    began = clock.now()  # the first run's time budget covers loading torch and the plugins too
     from workbench.engine import Run  # torch loads only once the arguments are known to be sound
 
     configs = build_config(args).per_cell()
@@ -150,10 +152,11 @@ def run(args: argparse.Namespace) -> int:
     report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
     records, failed = [], 0
     with _stop_on_signals() as stopper:
-        for config in configs:
+        for index, config in enumerate(configs):
             if stopper.signalled:
                 break
-            current = Run(config, registry=registry, resume=args.resume)
+            current = Run(config, registry=registry, resume=args.resume,
+                          counted_from=began if index == 0 else None)
             stopper.current = current
             current.subscribe(report.on_event)
             try:
