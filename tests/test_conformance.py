@@ -331,6 +331,19 @@ def test_task_checks_catch_a_bad_form_metric_and_defaults():
         assert_task_conforms(Bare)
 
 
+def test_a_task_whose_evaluate_takes_no_share_is_caught():
+    from workbench_plugins.tasks.generate import Generate
+
+    class WholeSplitsOnly(Generate):
+        name = "whole-splits-only"
+
+        def evaluate(self, model, split, batch_size):  # noqa: ANN001, ANN201 - the old signature
+            return super().evaluate(model, split, batch_size)
+
+    (failure,) = failures(check_task(WholeSplitsOnly))
+    assert failure.name == "implements the task methods" and "share: float = 1.0" in failure.reason
+
+
 def test_installed_tasks_pass():
     for name in ("classify", "generate"):
         assert not failures(check_plugin(name, kind="task")), name

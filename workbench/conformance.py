@@ -8,6 +8,7 @@ data and it is checked; tasks get the declarative part of their contract.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -403,7 +404,12 @@ def _cell_defaults(cls: type[Task]) -> str:
 
 def _task_methods(cls: type[Task]) -> str:
     missing = [name for name in _TASK_METHODS if not _overrides(cls, Task, name)]
-    return "does not implement " + ", ".join(missing) if missing else ""
+    if missing:
+        return "does not implement " + ", ".join(missing)
+    if "share" not in inspect.signature(cls.evaluate).parameters:
+        return ("evaluate() takes no `share`: add `share: float = 1.0` and score that part of the split "
+                "(workbench.tasks.evaluation_rows picks it), so time budgets can bound evaluations")
+    return ""
 
 
 def _overrides(cls: type, base: type, name: str) -> bool:

@@ -79,10 +79,10 @@ class TrainingLoop:
         session_tokens = 0
         session_seconds = 0.0
         device_is_cpu = run.device.type == "cpu"
-        self._tick()
-        reached = self._bound_reached(validated=True)  # a resumed run that had already reached it
-        if reached:
-            return Ending("completed", reached)
+        if progress.step:  # a resumed run may have reached a bound already; a new one trains a step
+            reached = self._bound_reached(validated=True)
+            if reached:
+                return Ending("completed", reached)
         while not (epochs and progress.epoch >= epochs):
             if progress.position == 0:
                 progress.epoch_rng = self.data_rng.get_state()
@@ -115,9 +115,10 @@ class TrainingLoop:
                         f"(train.learning_rate = {train['learning_rate']}) or set train.grad_clip."
                     )
                 self._tick()
+                speed = session_tokens / session_seconds if session_seconds else 0.0
                 run.emit(StepDone(run.run_id, progress.step, progress.epoch, loss,
-                                  self.optimizer.param_groups[0]["lr"], session_tokens / session_seconds,
-                                  progress.elapsed, self.plan.eta(progress.step, progress.elapsed)))
+                                  self.optimizer.param_groups[0]["lr"], speed, progress.elapsed,
+                                  self.plan.eta(progress.step, progress.elapsed)))
                 if sample_every and progress.step % sample_every == 0:
                     self.showcase()
                 validated = bool(eval_every and progress.step % eval_every == 0)

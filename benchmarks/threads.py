@@ -1,0 +1,108 @@
+"""Training speed by thread count, on a quiet machine and with one core kept busy (run by hand).
+
+    WORKBENCH_CORPORA=/path/to/corpora .venv/bin/python benchmarks/threads.py [--budget 30] [--app]
+
+Each line is one `workbench run --dataset divina --task generate --cell gru --time-budget S
+--threads N` in a fresh process, its training tokens/s read from the run's summary: N = 1, 2 and
+0 (the threads policy's own choice, also printed). It measures them on the machine as it is, then
+again while a process it starts itself spins on one core. With --app it also trains the same run
+in the app (started in a tmux session), where the policy leaves the UI thread a core.
+Run it on an otherwise quiet machine with at least two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+WORKBENCH = Path(sys.executable).with_name("workbench")
+RUN = ["--dataset", "divina", "--task", "generate", "--cell", "gru"]
+SESSION = "workbench-threads"
+
+
+def headless(budget: float, threads: int) -> dict:
+    runs = Path(tempfile.mkdtemp()) / "runs"
+    subprocess.run([str(WORKBENCH), "run", *RUN, "--time-budget", str(budget), "--threads", str(threads),
+                    "--runs-dir", str(runs), "--json"], check=True, stdout=subprocess.DEVNULL)
+    return _summary(runs)
+
+
+def in_app(budget: float) -> dict:
+    """The same run started from the app's set-up screen, in a detached tmux session."""
+    runs = Path(tempfile.mkdtemp()) / "runs"
+    config = runs.parent / "threads.toml"
+    config.write_text(f'dataset = "divina"\ncell = "gru"\ntask = "generate"\n\n[train]\n'
+                      f"time_budget = {budget}\n", encoding="utf-8")
+    environment = f"WORKBENCH_CORPORA={os.environ.get('WORKBENCH_CORPORA', '')} WORKBENCH_RUNS_DIR={runs}"
+    _tmux("kill-session", "-t", SESSION)
+    _tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"{environment} {WORKBENCH}")
+    try:
+        _wait_for_screen("training")
+        _tmux("send-keys", "-t", SESSION, "C-o")  # with no path typed, this focuses the path box
+        time.sleep(0.5)
+        _tmux("send-keys", "-t", SESSION, "-l", str(config))
+        time.sleep(0.5)
+        _tmux("send-keys", "-t", SESSION, "C-o")
+        _wait_for_screen("cell · gru")
+        _tmux("send-keys", "-t", SESSION, "C-r")
+        deadline = time.monotonic() + budget * 3 + 60
+        while time.monotonic() < deadline:
+            found = list(runs.glob("*/summary.json"))
+            if found and json.loads(found[0].read_text(encoding="utf-8")).get("status") != "running":
+                return _summary(runs)
+            time.sleep(1.0)
+        raise SystemExit("the run in the app did not finish in time")
+    finally:
+        _tmux("kill-session", "-t", SESSION)
+
+
+def _summary(runs: Path) -> dict:
+    (path,) = runs.glob("*/summary.json")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def _wait_for_screen(text: str, limit: float = 120.0) -> None:
+    deadline = time.monotonic() + limit
+    while text not in _tmux("capture-pane", "-p", "-t", SESSION):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"gave up waiting for {text!r} on the app's screen")
+        time.sleep(0.1)
+
+
+def report(scenario: str, asked: str, summary: dict) -> None:
+    print(f"{scenario:<14} {asked:<16} {summary['threads']:>7} {summary['tokens_per_second']:>10,.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", type=float, default=30.0, help="seconds per run (default 30)")
+    parser.add_argument("--app", action="store_true", help="also train in the app (needs tmux)")
+    args = parser.parse_args()
+    print(f"gru · divina · generate, {args.budget:g} s per run, {os.cpu_count()} cores")
+    print(f"{'machine':<14} {'train.threads':<16} {'threads':>7} {'tokens/s':>10}")
+    for threads in (1, 2, 0):
+        report("quiet", str(threads) if threads else "0 (policy)", headless(args.budget, threads))
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(2.0)
+        for threads in (1, 2, 0):
+            report("one busy core", str(threads) if threads else "0 (policy)", headless(args.budget, threads))
+    finally:
+        spinner.terminate()
+        spinner.wait()
+    if args.app:
+        report("app running", "0 (policy)", in_app(args.budget))
+
+
+if __name__ == "__main__":
+    main()
