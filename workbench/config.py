@@ -40,8 +40,8 @@ TRAIN_PARAMS: tuple[Param, ...] = (
     Param("seed", int, 0, "seed for weights, data order, dropout and samples", min=0),
     Param("device", str, "auto", "where to train: auto picks cuda when available",
           choices=("auto", "cpu", "cuda")),
-    Param("threads", int, 0, "CPU threads for torch's operators; 0 = as many as the cores other work "
-          "leaves free, looked at again while it trains", min=0, max=1024),
+    Param("threads", int, 0, "CPU threads for torch's operators; 0 = one per core other work leaves free",
+          min=0, max=1024),
     Param("optimizer", str, "adamw", "optimisation algorithm", choices=("adamw", "sgd")),
     Param("learning_rate", float, 0.002, "peak learning rate", min=0.0),
     Param("weight_decay", float, 0.01, "decoupled weight decay (adamw) or L2 penalty (sgd)", min=0.0),
