@@ -44,12 +44,13 @@ def in_app(budget: float) -> dict:
     _tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"{environment} {WORKBENCH}")
     try:
         _wait_for_screen("training")
+        time.sleep(1.0)  # let the set-up screen settle before it gets keys
         _tmux("send-keys", "-t", SESSION, "C-o")  # with no path typed, this focuses the path box
         time.sleep(0.5)
         _tmux("send-keys", "-t", SESSION, "-l", str(config))
         time.sleep(0.5)
         _tmux("send-keys", "-t", SESSION, "C-o")
-        _wait_for_screen("cell · gru")
+        _wait_for_screen("Loaded ")
         _tmux("send-keys", "-t", SESSION, "C-r")
         deadline = time.monotonic() + budget * 3 + 60
         while time.monotonic() < deadline:
@@ -75,7 +76,8 @@ def _wait_for_screen(text: str, limit: float = 120.0) -> None:
     deadline = time.monotonic() + limit
     while text not in _tmux("capture-pane", "-p", "-t", SESSION):
         if time.monotonic() > deadline:
-            raise SystemExit(f"gave up waiting for {text!r} on the app's screen")
+            screen = _tmux("capture-pane", "-p", "-t", SESSION)
+            raise SystemExit(f"gave up waiting for {text!r} on the app's screen:\n{screen}")
         time.sleep(0.1)
 
 
