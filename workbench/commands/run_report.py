@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -57,15 +58,15 @@ _ENDED_BY = {
 
 
 class _ClockColumn(ProgressColumn):
-    """Elapsed time or ETA that runs on between step events, so a slow step never freezes it."""
+    """Elapsed time or ETA, read from the run's display clock at every refresh of the bar, so it
+    runs on between step events and a slow step never freezes it."""
 
-    def __init__(self, clock: DisplayClock, label: str, read: str):
+    def __init__(self, label: str, read: Callable[[float], float | None]):
         super().__init__()
-        self.clock, self.label, self.read = clock, label, read
+        self.label, self.read = label, read
 
     def render(self, task: BarTask) -> Text:
-        seconds = getattr(self.clock, self.read)(time.monotonic())
-        return Text(f"{self.label} {format_duration(seconds)}".strip())
+        return Text(f"{self.label}{format_duration(self.read(time.monotonic()))}")
 
 
 class TerminalReport:
@@ -119,8 +120,8 @@ class TerminalReport:
         self.progress = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
-            TextColumn("{task.fields[speed]} tok/s"), _ClockColumn(self.clock, "", "elapsed_at"),
-            _ClockColumn(self.clock, "ETA", "eta_at"), console=self.console,
+            TextColumn("{task.fields[speed]} tok/s"), _ClockColumn("", lambda at: self.clock.elapsed_at(at)),
+            _ClockColumn("ETA ", lambda at: self.clock.eta_at(at)), console=self.console,
         )
         self.bar = self.progress.add_task(config.get("cell", ""), total=event.total_steps,
                                           completed=event.resumed_from_step, loss="-", metric="",
