@@ -16,6 +16,7 @@ from workbench.cells import Cell, Recurrent, State
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
 from workbench.registry import load_registry
+from workbench.tasks import evaluation_rows
 from workbench.testing import assert_task_conforms
 from workbench.vocabulary import BOS, EOS, PAD
 
@@ -271,6 +272,24 @@ def test_generate_loss_falls_and_evaluation_reports_bpc_and_perplexity():
     assert after["bpc"] == pytest.approx(after["loss"] / math.log(2))
     assert after["perplexity"] == pytest.approx(math.exp(after["loss"]))
     assert after["tokens"] == 201  # 200 characters and <eos>: every validation target once
+
+
+@pytest.mark.parametrize("task_class", [Classify, Generate])
+def test_a_share_of_a_split_scores_an_evenly_spread_part_of_it(tiny_corpora, task_class):
+    dataset = real("dataset", "names")
+    task = prepared(task_class, dataset, embedding_size=8)
+    torch.manual_seed(0)
+    model = task.build_model(real("cell", "gru", **SMALL_CELL))
+    full = task.evaluate(model, "train", 4)
+    assert full == task.evaluate(model, "train", 4, share=1.0)
+    half = task.evaluate(model, "train", 4, share=0.5)
+    if task_class is Generate:
+        assert 0.35 * full["tokens"] < half["tokens"] < 0.65 * full["tokens"]
+    else:
+        assert sum(map(sum, half["confusion"])) * 2 == pytest.approx(sum(map(sum, full["confusion"])), abs=1)
+    assert half["loss"] != full["loss"] and math.isfinite(half["loss"])
+    assert evaluation_rows(10, 0.5).tolist() == [0, 2, 4, 7, 9]
+    assert evaluation_rows(10, 0.01).tolist() == [0] and evaluation_rows(3, 1.0).tolist() == [0, 1, 2]
 
 
 def test_generate_refuses_a_bidirectional_cell():
