@@ -27,16 +27,23 @@ SESSION = "workbench-threads"
 
 
 def headless(budget: float, threads: int) -> dict:
-    runs = Path(tempfile.mkdtemp()) / "runs"
-    subprocess.run([str(WORKBENCH), "run", *RUN, "--time-budget", str(budget), "--threads", str(threads),
-                    "--runs-dir", str(runs), "--json"], check=True, stdout=subprocess.DEVNULL)
-    return _summary(runs)
+    with tempfile.TemporaryDirectory() as scratch:
+        runs = Path(scratch) / "runs"
+        command = [str(WORKBENCH), "run", *RUN, "--time-budget", str(budget), "--threads", str(threads),
+                   "--runs-dir", str(runs), "--json"]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+        return _summary(runs)
 
 
 def in_app(budget: float) -> dict:
+    with tempfile.TemporaryDirectory() as scratch:
+        return _in_app(budget, Path(scratch))
+
+
+def _in_app(budget: float, scratch: Path) -> dict:
     """The same run started from the app's set-up screen, in a detached tmux session."""
-    runs = Path(tempfile.mkdtemp()) / "runs"
-    config = runs.parent / "threads.toml"
+    runs = scratch / "runs"
+    config = scratch / "threads.toml"
     config.write_text(f'dataset = "divina"\ncell = "gru"\ntask = "generate"\n\n[train]\n'
                       f"time_budget = {budget}\n", encoding="utf-8")
     environment = f"WORKBENCH_CORPORA={os.environ.get('WORKBENCH_CORPORA', '')} WORKBENCH_RUNS_DIR={runs}"

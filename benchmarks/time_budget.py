@@ -29,14 +29,15 @@ def main() -> None:
     print(f"{'cell':<12} {'budget':>7} {'process':>8} {'summary':>8} {'off by':>7} {'steps':>6}  "
           "ended by / validation share")
     for cell in args.cell or ["gru-custom", "lstm"]:
-        runs = Path(tempfile.mkdtemp()) / "runs"
-        command = [str(workbench), "run", "--dataset", "divina", "--task", "generate", "--cell", cell,
-                   "--time-budget", str(args.budget), "--runs-dir", str(runs), "--json"]
-        started = time.perf_counter()
-        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - started
-        (summary_file,) = runs.glob("*/summary.json")
-        summary = json.loads(summary_file.read_text(encoding="utf-8"))
+        with tempfile.TemporaryDirectory() as scratch:
+            runs = Path(scratch) / "runs"
+            command = [str(workbench), "run", "--dataset", "divina", "--task", "generate", "--cell", cell,
+                       "--time-budget", str(args.budget), "--runs-dir", str(runs), "--json"]
+            started = time.perf_counter()
+            subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+            wall = time.perf_counter() - started
+            (summary_file,) = runs.glob("*/summary.json")
+            summary = json.loads(summary_file.read_text(encoding="utf-8"))
         share = summary["final_validation"].get("share", 1.0)
         print(f"{cell:<12} {args.budget:>6.0f}s {wall:>7.1f}s {summary['wall_time']:>7.1f}s "
               f"{(wall - args.budget) / args.budget:>+7.1%} {summary['steps']:>6}  "
