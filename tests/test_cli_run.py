@@ -140,7 +140,7 @@ def test_run_help_shows_the_defaults_runs_really_get(capsys: pytest.CaptureFixtu
     text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines anywhere
     assert "--learning-rate FLOAT peak learning rate (>= 0.0; default 0.003)" in text
     assert "--batch-size INT examples (or windows) per step (>= 1; default 64)" in text
-    assert "default cosine)" in text and "default 0.002" not in text
+    assert 'default "cosine")' in text and "default 0.002" not in text
     assert "default: classify 6, generate 12)" in text
     assert "default: classify 1, generate 0)" in text
     assert "replaces the task's default bounds" in text
