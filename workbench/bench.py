@@ -10,9 +10,9 @@ times is what matters.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from workbench.bench_settings import BenchSettings
 from workbench.datasets import Dataset, Document, GenerationData
 from workbench.events import StepDone
 from workbench.registry import Registry, default_registry
-from workbench.runs import MetricsLog
+from workbench.runs import JsonlLogger
 from workbench.tasks import Batch
 from workbench.training import pick_device, train_step
 
@@ -134,7 +134,7 @@ def _time_pair(
 
     def engine_step() -> None:
         loss = train_step(model, task, optimizer, batch, 0.0, parameters).item()
-        log.write(StepDone(name, 1, 0, loss, 1e-3, 1.0, 1.0, None))  # what a run logs per step
+        log.log(StepDone(name, 1, 0, loss, 1e-3, 1.0, 1.0, None, 1))  # what a run logs per step
 
     def plain_step() -> None:
         logits = plain(inputs)
@@ -143,7 +143,8 @@ def _time_pair(
         loss.backward()
         plain_optimizer.step()
 
-    log = MetricsLog(Path(os.devnull))
+    log_dir = tempfile.TemporaryDirectory(prefix="workbench-bench-")
+    log = JsonlLogger(Path(log_dir.name))
     sides = {"engine": engine_step}
     if plain is not None:
         sides["plain"] = plain_step
@@ -156,6 +157,7 @@ def _time_pair(
         for side in order:
             timings[side].append(tokens / _timed(sides[side], settings.steps, batch.inputs.device))
     log.close()
+    log_dir.cleanup()
     plain_speed = statistics.median(timings["plain"]) if "plain" in timings else None
     return BenchResult(name, statistics.median(timings["engine"]), plain_speed,
                        family if family in _NATIVE else None)

@@ -11,6 +11,7 @@ TOML layout (a key cannot be both a string and a table, so a table names its plu
     task = "classify"
     [train]
     steps = 200
+    loggers = ["tensorboard"]    # besides metrics.jsonl, which is always written
     [cell]                       # options for every cell
     hidden_size = 64
     [gru]                        # options for one chosen plugin, by its name
@@ -29,7 +30,7 @@ from typing import Any
 from workbench.errors import ConfigError
 from workbench.formatting import format_value
 from workbench.params import Param
-from workbench.registry import KINDS, PluginInfo, Registry
+from workbench.registry import PluginInfo, Registry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,6 +64,9 @@ TRAIN_OWNER = "train"
 # The parameters that end a run. Any of them given explicitly replaces the task's default bounds, so
 # `--steps 30` runs 30 steps and is not cut short by the epochs a task would otherwise train for.
 BOUNDS = ("epochs", "steps", "time_budget")
+LOGGERS_KEY = "loggers"  # in [train]: the loggers a run writes to besides the always-on jsonl
+ALWAYS_ON_LOGGER = "jsonl"
+RUN_KINDS = ("dataset", "cell", "task")  # the plugin kinds a run names one of (cells: one per run)
 _PATH_KEYS = ("runs_dir", "corpora")
 _TOP_KEYS = ("dataset", "cell", "cells", "task", *_PATH_KEYS)
 
@@ -73,7 +77,7 @@ class RunConfig:
 
     `cells` lists several cells for a compare (each run on the same data, seed and budget);
     `plugin_options` holds options addressed to one chosen plugin by name (e.g. `gru.layers`),
-    which win over the kind-wide tables.
+    which win over the kind-wide tables; `loggers` names the chosen loggers (`[train] loggers`).
     """
 
     dataset: str
@@ -85,6 +89,7 @@ class RunConfig:
     train: dict[str, Any] = field(default_factory=dict)
     plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
     cells: list[str] = field(default_factory=list)
+    loggers: list[str] = field(default_factory=list)
     runs_dir: Path | None = None
     corpora: Path | None = None
 
@@ -118,7 +123,7 @@ class RunConfig:
             )
         names: dict[str, str] = {}
         options: dict[str, dict[str, Any]] = {}
-        for kind in KINDS:
+        for kind in RUN_KINDS:
             table = dict(tables.pop(kind, {}))
             name = table.pop("name", None) or scalars.get(kind)
             if kind == "cell" and not name and scalars.get("cells"):
@@ -133,7 +138,8 @@ class RunConfig:
         cells = scalars.get("cells") or [names["cell"]]
         if not isinstance(cells, list) or not all(isinstance(c, str) and c for c in cells):
             raise ConfigError(f"{source}: `cells` must be a list of cell names, like [\"gru\", \"lstm\"].")
-        train = tables.pop(TRAIN_OWNER, {})
+        train = dict(tables.pop(TRAIN_OWNER, {}))
+        loggers = logger_names(train.pop(LOGGERS_KEY, []), f"{source}: [{TRAIN_OWNER}] {LOGGERS_KEY}")
         # A table named after the chosen dataset, task or single cell is that plugin's options.
         single = [names["cell"]] if len(cells) == 1 else []
         for kind, name in (("dataset", names["dataset"]), ("task", names["task"]),
@@ -146,9 +152,10 @@ class RunConfig:
             dataset_options=options["dataset"],
             cell_options=options["cell"],
             task_options=options["task"],
-            train=dict(train),
+            train=train,
             plugin_options={name: dict(table) for name, table in tables.items()},
             cells=list(cells),
+            loggers=loggers,
             runs_dir=_optional_path(scalars.get("runs_dir")),
             corpora=_optional_path(scalars.get("corpora")),
         )
@@ -161,13 +168,14 @@ class RunConfig:
             data["cells"] = list(self.cells)
         else:
             data["cell"] = self.cell
-        data[TRAIN_OWNER] = dict(self.train)
+        data[TRAIN_OWNER] = {**self.train, LOGGERS_KEY: list(self.loggers)} if self.loggers else dict(self.train)
         compare = len(self.cells) > 1
         if compare and self.cell_options:
             data["cell"] = dict(self.cell_options)  # options every compared cell shares
-        tables = [("dataset", self.dataset), *(("cell", name) for name in self.cells), ("task", self.task)]
+        tables = [("dataset", self.dataset), *(("cell", name) for name in self.cells), ("task", self.task),
+                  *(("logger", name) for name in self.loggers)]
         for kind, name in tables:
-            own_only = compare and kind == "cell"
+            own_only = (compare and kind == "cell") or kind == "logger"
             table = self.plugin_options.get(name, {}) if own_only else self.options_for(kind, name)
             if table:
                 data[name] = dict(table)
@@ -187,10 +195,14 @@ class RunConfig:
             task_options=dict(self.task_options),
             train=dict(self.train),
             plugin_options={name: dict(table) for name, table in self.plugin_options.items()},
+            loggers=list(self.loggers),
         )
         for override in overrides:
             section, key, value = _split_override(override)
-            result._table(section, override)[key] = value
+            if (section, key) == (TRAIN_OWNER, LOGGERS_KEY):
+                result.loggers = logger_names(value, f"--set {override!r}")
+            else:
+                result._table(section, override)[key] = value
         return result
 
     def _table(self, section: str, override: str) -> dict[str, Any]:
@@ -198,7 +210,7 @@ class RunConfig:
                    "task": self.task_options}
         if section in by_kind:
             return by_kind[section]
-        chosen = {self.dataset, self.task, *self.cells}
+        chosen = {self.dataset, self.task, *self.cells, *self.loggers}
         if section in chosen:
             return self.plugin_options.setdefault(section, {})
         valid = ", ".join([*by_kind, *sorted(chosen)])
@@ -233,12 +245,18 @@ class RunConfig:
                 f"{serves}; choose another dataset or task."
             )
         train = resolve_train(self.train, task.cls.train_defaults)
-        return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train)
+        loggers = tuple(registry.get("logger", name) for name in self.loggers)
+        logger_options = {}
+        for logger in loggers:
+            logger.cls.check_available()
+            logger_options[logger.name] = logger.cls.resolve_options(self.options_for("logger", logger.name))
+        return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train,
+                              loggers, logger_options)
 
     def options_for(self, kind: str, name: str) -> dict[str, Any]:
         """The options a person gave one chosen plugin: its kind-wide table, then its own by name."""
         kind_wide = {"dataset": self.dataset_options, "cell": self.cell_options,
-                     "task": self.task_options}[kind]
+                     "task": self.task_options}.get(kind, {})  # loggers have only their own tables
         return {**kind_wide, **self.plugin_options.get(name, {})}
 
 
@@ -254,6 +272,8 @@ class ResolvedConfig:
     cell_options: dict[str, Any]
     task_options: dict[str, Any]
     train: dict[str, Any]
+    loggers: tuple[PluginInfo, ...] = ()  # the chosen ones; the always-on jsonl logger is not listed
+    logger_options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_config(self) -> RunConfig:
         """The same run with every value spelled out: what a run directory records."""
@@ -264,7 +284,7 @@ class ResolvedConfig:
             cell_options=dict(self.cell_options),
             task_options=dict(self.task_options),
             train=dict(self.train),
-            plugin_options={},
+            plugin_options={name: dict(options) for name, options in self.logger_options.items() if options},
         )
 
 
@@ -299,6 +319,21 @@ def resolve_train(values: dict[str, Any], task_defaults: dict[str, Any] | None =
             "to a positive value, e.g. --steps 500."
         )
     return train
+
+
+def logger_names(value: Any, where: str) -> list[str]:
+    """The loggers chosen by a TOML list or a comma-separated string, without the always-on one."""
+    names = [part.strip() for part in value.split(",")] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+        raise ConfigError(
+            f"{where} must be a list of logger names, like [\"tensorboard\", \"csv\"] "
+            "(`workbench plugins` lists the installed loggers)."
+        )
+    chosen: list[str] = []
+    for name in names:
+        if name and name != ALWAYS_ON_LOGGER and name not in chosen:
+            chosen.append(name)
+    return chosen
 
 
 def _split_override(override: str) -> tuple[str, str, str]:

@@ -3,12 +3,14 @@
 Each check returns a `CheckResult` instead of raising, so a plugin author sees every broken
 promise at once, each with the reason, rather than the first traceback. Cells get the full
 treatment (shapes, state, lengths, gradients, seeds, saved weights); datasets are asked for their
-data and it is checked; tasks get the declarative part of their contract.
+data and it is checked; tasks get the declarative part of their contract; loggers are fed the
+events of short made-up runs.
 """
 
 from __future__ import annotations
 
 import inspect
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +26,18 @@ from torch import Tensor
 from workbench.cells import COMMON_NAMES, COMMON_PARAMS, Cell, Recurrent, State
 from workbench.datasets import ClassificationData, Dataset, GenerationData
 from workbench.errors import ConfigError, CorpusError, WorkbenchError
+from workbench.events import (
+    CheckpointSaved,
+    Evaluated,
+    Event,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    Sampled,
+    StateChanged,
+    StepDone,
+)
+from workbench.loggers import Logger
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
 from workbench.registry import KINDS, PluginInfo, Registry, default_registry
@@ -91,8 +105,10 @@ def check_plugin(target: str | type[Plugin], kind: str | None = None, registry: 
         return check_dataset(cls, corpus_root)
     if isinstance(cls, type) and issubclass(cls, Task):
         return check_task(cls)
+    if isinstance(cls, type) and issubclass(cls, Logger):
+        return check_logger(cls)
     raise ConfigError(
-        f"{cls!r} is not a workbench Cell, Dataset or Task subclass, so it has no contract to check."
+        f"{cls!r} is not a workbench Cell, Dataset, Task or Logger subclass, so it has no contract to check."
     )
 
 
@@ -416,3 +432,82 @@ def _overrides(cls: type, base: type, name: str) -> bool:
     """Whether a class below `base` defines `name` (bound classmethods defeat an `is` test)."""
     owner = next(klass for klass in cls.__mro__ if name in vars(klass))
     return owner is not base and issubclass(owner, base)
+
+
+# Loggers -----------------------------------------------------------------------------------------
+
+
+def check_logger(cls: type[Logger]) -> list[CheckResult]:
+    """A logger builds with its defaults, takes every kind of event of a run and closes, whether
+    the run finished or failed. Each check gets a fresh temporary run directory."""
+    results = [
+        _run("parameters declared", lambda: _declared(cls)),
+        _run("options validate", lambda: _options_validate(cls)),
+        _run("its packages are installed", lambda: _available(cls)),
+    ]
+    checks: list[tuple[str, Callable[[], str]]] = [
+        ("records a finished run", lambda: _feed(cls, _finished_run())),
+        ("records a failed run", lambda: _feed(cls, _failed_run())),
+        ("records a resumed run", lambda: _feed(cls, _finished_run(), _finished_run(resumed_from=2))),
+    ]
+    if not results[2].passed:
+        skipped = "not run: the logger is not available (see 'its packages are installed')"
+        return results + [CheckResult(name, False, skipped) for name, _ in checks]
+    return results + [_run(name, check) for name, check in checks]
+
+
+def _available(cls: type[Logger]) -> str:
+    try:
+        cls.check_available()
+    except WorkbenchError as error:
+        return str(error)
+    return ""
+
+
+def _feed(cls: type[Logger], *sessions: list[Event]) -> str:
+    """Give each session's events to a new logger on the same run directory, then close it."""
+    with tempfile.TemporaryDirectory(prefix="workbench-logger-check-") as run_dir:
+        for events in sessions:
+            logger = cls(Path(run_dir))
+            try:
+                for event in events:
+                    logger.log(event)
+            finally:
+                logger.close()
+    return ""
+
+
+_CONFIG = {"dataset": "names", "cell": "gru", "task": "classify", "train": {"seed": 0, "steps": 4},
+           "gru": {"hidden_size": 8, "bidirectional": False}}
+
+
+def _started(resumed_from: int) -> list[Event]:
+    return [RunStarted("check", "runs/check", _CONFIG, 1234, "cpu", 4, resumed_from),
+            StateChanged("check", "running")]
+
+
+def _steps(first: int, last: int) -> list[Event]:
+    return [StepDone("check", step, 0, 2.0 / step, 0.002, 900.0, 0.1 * step, 0.1, 32 * step)
+            for step in range(first, last + 1)]
+
+
+def _evaluated(step: int, split: str) -> Evaluated:
+    metrics = {"loss": 1.5, "accuracy": 0.5, "per_class": {"German": 0.4, "Italian": 0.6},
+               "confusion": [[2, 1], [1, 2]], "classes": ["German", "Italian"]}
+    return Evaluated("check", step, split, metrics)
+
+
+def _finished_run(resumed_from: int = 0) -> list[Event]:
+    return [
+        *_started(resumed_from), *_steps(resumed_from + 1, resumed_from + 2),
+        _evaluated(resumed_from + 2, "validation"),
+        Sampled("check", resumed_from + 2, ["Schmidt → German", "two\nlines"]),
+        CheckpointSaved("check", resumed_from + 2, "runs/check/checkpoint.safetensors"),
+        _evaluated(resumed_from + 2, "test"),
+        RunFinished("check", "completed", {"status": "completed", "metric": "accuracy", "steps": 4}),
+    ]
+
+
+def _failed_run() -> list[Event]:
+    return [*_started(0), *_steps(1, 1), StateChanged("check", "paused"),
+            RunFailed("check", "cell 'gru' raised RuntimeError: made up", 1)]

@@ -2,7 +2,8 @@
 
 `Run` validates its config when built, so every mistake surfaces before data loads. `start()`
 trains on a background thread (the app); `run_sync()` trains on the calling thread (the CLI).
-Subscribers are called on the training thread for every event and must return quickly.
+Every event goes first to the run's loggers (the always-on jsonl one, then the chosen ones), then
+to subscribers; both are called on the training thread and must return quickly.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from workbench.config import RunConfig
 from workbench.errors import RunFailed, WorkbenchError
 from workbench.events import Event, RunFinished, RunStarted
 from workbench.events import RunFailed as RunFailedEvent
+from workbench.loggers import Logger
 from workbench.loop import Session, TrainingLoop
 from workbench.registry import Registry, default_registry
 from workbench.runs import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
-    METRICS_FILE,
-    MetricsLog,
+    JsonlLogger,
     create_run_dir,
     default_runs_dir,
     write_summary,
@@ -95,7 +96,7 @@ class Run:
         self._unpaused.set()
         self._thread: threading.Thread | None = None
         self._task: Any = None
-        self._log: MetricsLog | None = None
+        self._loggers: list[Logger] = []
         self._progress = Progress()
         self._stopwatch = Stopwatch()
         self._counted_from = counted_from
@@ -105,6 +106,7 @@ class Run:
             (f"dataset {self.config.dataset!r}", self.resolved.dataset.cls),
             (f"cell {self.config.cell!r}", self.resolved.cell.cls),
             (f"task {self.config.task!r}", self.resolved.task.cls),
+            *((f"logger {info.name!r}", info.cls) for info in self.resolved.loggers),
         ])
 
     # Control (any thread)
@@ -185,12 +187,14 @@ class Run:
 
     # The loop (training thread)
     def _execute(self) -> None:
-        self._log = MetricsLog(self.run_dir / METRICS_FILE)
+        self._loggers = [JsonlLogger(self.run_dir)]
         try:
             with self._lock:
                 if self._state == "pending":
                     self._state = "running"
             write_summary(self.run_dir, {"run_id": self.run_id, "status": "running", **self.config.names()})
+            for info in self.resolved.loggers:
+                self._loggers.append(info.cls(self.run_dir, self.resolved.logger_options[info.name]))
             self.prepare()
             self._train()
         except Exception as error:  # noqa: BLE001 - every failure ends as a RunFailed event
@@ -200,8 +204,9 @@ class Run:
             step = self._progress.step
             self._end("failed", RunFailedEvent(self.run_id, text, step), self._failure_summary(text, step))
         finally:
-            self._log.close()
-            self._log = None
+            for logger in self._loggers:
+                logger.close()
+            self._loggers = []
 
     def _train(self) -> None:
         task, train, device = self._task, self.train, self.device
@@ -253,8 +258,13 @@ class Run:
         self._emit(event)
 
     def _emit(self, event: Event) -> None:
-        if self._log is not None:
-            self._log.write(event)
+        for logger in list(self._loggers):
+            try:
+                logger.log(event)
+            except Exception:
+                self._loggers.remove(logger)  # it gets no more events, not even the run's failure
+                logger.close()
+                raise
         for callback in self._subscribers:
             callback(event)
 

@@ -1,4 +1,4 @@
-"""Typed events a training run emits. Consumers (the CLI, the app, the metrics log) subscribe;
+"""Typed events a training run emits. Consumers (the CLI, the app, the loggers) subscribe;
 the engine never calls UI code. Every event turns into one JSON object (`to_json`)."""
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class StepDone(Event):
     tokens_per_second: float
     elapsed: float
     eta_seconds: float | None
+    tokens: int | None = None  # predicted items so far, resumed sessions included (None in older logs)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,17 @@ class Evaluated(Event):
     step: int
     split: str
     metrics: dict[str, Any]
+
+    def scalars(self) -> dict[str, float]:
+        """The metrics that are numbers, a table of numbers (per-class scores) as `name/key` each;
+        what a chart or a spreadsheet can show. Lists such as a confusion matrix are left out."""
+        found: dict[str, float] = {}
+        for name, value in self.metrics.items():
+            if isinstance(value, dict):
+                found.update({f"{name}/{key}": float(item) for key, item in value.items() if _is_number(item)})
+            elif _is_number(value):
+                found[name] = float(value)
+        return found
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,10 @@ class RunFinished(Event):
 class RunFailed(Event):
     error: str
     step: int
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 _KIND: dict[type, str] = {

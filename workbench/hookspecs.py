@@ -26,3 +26,8 @@ def register_cells(register: Callable[[type], None]) -> None:
 @hookspec
 def register_tasks(register: Callable[[type], None]) -> None:
     """Call `register(TaskClass)` for each workbench.tasks.Task the plugin provides."""
+
+
+@hookspec
+def register_loggers(register: Callable[[type], None]) -> None:
+    """Call `register(LoggerClass)` for each workbench.loggers.Logger the plugin provides."""

@@ -118,7 +118,8 @@ class TrainingLoop:
                 speed = session_tokens / session_seconds if session_seconds else 0.0
                 run.emit(StepDone(run.run_id, progress.step, progress.epoch, loss,
                                   self.optimizer.param_groups[0]["lr"], speed, progress.elapsed,
-                                  self.plan.eta(progress.step, progress.elapsed)))
+                                  self.plan.eta(progress.step, progress.elapsed),
+                                  progress.tokens))
                 if sample_every and progress.step % sample_every == 0:
                     self.showcase()
                 validated = bool(eval_every and progress.step % eval_every == 0)

@@ -21,8 +21,9 @@ from workbench.errors import ConfigError, traceback_text
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
 
-KINDS = ("dataset", "cell", "task")
-_HOOKS = {"dataset": "register_datasets", "cell": "register_cells", "task": "register_tasks"}
+KINDS = ("dataset", "cell", "task", "logger")
+_HOOKS = {"dataset": "register_datasets", "cell": "register_cells", "task": "register_tasks",
+          "logger": "register_loggers"}
 SELECT_ENV = "WORKBENCH_PLUGINS"
 BUILTIN_PACKAGE = "workbench"  # the distribution whose plugins win every name clash
 
@@ -112,7 +113,7 @@ class PluginProblem:
 
 @dataclass
 class Registry:
-    """Every dataset, cell and task that loaded, by kind and name, plus the problems met."""
+    """Every dataset, cell, task and logger that loaded, by kind and name, plus the problems met."""
 
     plugins: dict[str, dict[str, PluginInfo]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
@@ -199,6 +200,10 @@ def _base_class(kind: str) -> type[Plugin]:
         from workbench.cells import Cell
 
         return Cell
+    if kind == "logger":
+        from workbench.loggers import Logger
+
+        return Logger
     from workbench.tasks import Task
 
     return Task

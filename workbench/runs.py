@@ -1,7 +1,7 @@
 """Runs on disk: one directory per run, the files in it, and reading them back for lists and compares.
 
     runs/<id>/config.toml              the resolved config
-    runs/<id>/metrics.jsonl            one JSON object per event, appended as it happens
+    runs/<id>/metrics.jsonl            one JSON object per event, appended as it happens (JsonlLogger)
     runs/<id>/samples.txt              every showcase, with its step
     runs/<id>/checkpoint.safetensors   the latest state, to resume from
     runs/<id>/best.safetensors         weights at the best validation metric, for predict/sample
@@ -19,7 +19,8 @@ from typing import IO, Any
 
 from workbench.atomic import atomic_write_json
 from workbench.errors import CheckpointError
-from workbench.events import Event
+from workbench.events import Event, event_from_json
+from workbench.loggers import Logger
 
 RUNS_DIR_ENV = "WORKBENCH_RUNS_DIR"
 CONFIG_FILE = "config.toml"
@@ -49,18 +50,55 @@ def create_run_dir(runs_dir: Path, dataset: str, cell: str, task: str) -> Path:
     raise CheckpointError(f"Could not create a new run directory in {runs_dir}: too many runs named {stem}.")
 
 
-class MetricsLog:
-    """Append-only JSON lines, flushed per event so a reader (or a crash) sees every event so far."""
+class JsonlLogger(Logger):
+    """The run's own record: one JSON object per event, appended and flushed as it happens, so a
+    reader (or a crash) sees every event so far. Always on: the app and `workbench runs plot`
+    replay a run from it."""
 
-    def __init__(self, path: Path):
-        self._file: IO[str] = open(path, "a", encoding="utf-8")  # noqa: SIM115 - closed by close()
+    name = "jsonl"
+    description = "Every event as one JSON line in metrics.jsonl; always on."
 
-    def write(self, event: Event) -> None:
+    def __init__(self, run_dir: Path, options: dict[str, Any] | None = None):
+        super().__init__(run_dir, options)
+        self._file: IO[str] = open(self.run_dir / METRICS_FILE, "a", encoding="utf-8")  # noqa: SIM115
+
+    def log(self, event: Event) -> None:
         self._file.write(json.dumps(event.to_json()) + "\n")
         self._file.flush()
 
     def close(self) -> None:
         self._file.close()
+
+
+@dataclass(frozen=True)
+class EventLog:
+    """What a run's metrics log holds: its events in order, and the lines that could not be read."""
+
+    path: Path
+    events: list[Event]
+    damaged_lines: list[int]
+
+
+def read_event_log(run_dir: Path) -> EventLog:
+    """Every event of `run_dir`'s metrics log (kinds this version does not know are skipped)."""
+    path = Path(run_dir) / METRICS_FILE
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise CheckpointError(f"Cannot read {path} ({error.strerror}); the run has no metrics log.") from None
+    events: list[Event] = []
+    damaged: list[int] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            event = event_from_json(json.loads(line))
+        except (ValueError, TypeError):
+            damaged.append(number)
+            continue
+        if event is not None:
+            events.append(event)
+    return EventLog(path, events, damaged)
 
 
 def append_samples(path: Path, step: int, texts: list[str]) -> None:

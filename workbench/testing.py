@@ -1,6 +1,6 @@
 """Test helpers for plugin authors (and the workbench's own tests), in the spirit of pytest's pytester.
 
-- `assert_cell_conforms(MyCell)` (and the dataset and task twins) runs the same contract as
+- `assert_cell_conforms(MyCell)` (and the dataset, task and logger twins) runs the same contract as
   `workbench plugins check` and fails the test with every broken promise listed.
 - `registered(plugin)` makes a plugin visible by name to the whole workbench (the CLI, the engine,
   the app) for the length of a `with` block, without installing it.
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from workbench.cells import Cell
     from workbench.conformance import CheckResult
     from workbench.datasets import Dataset
+    from workbench.loggers import Logger
     from workbench.tasks import Task
 
 
@@ -63,6 +64,14 @@ def assert_task_conforms(task: type[Task]) -> None:
 
     _assert_kind(task, Task)
     _assert_passed(task, check_task(task))
+
+
+def assert_logger_conforms(logger: type[Logger]) -> None:
+    from workbench.conformance import check_logger
+    from workbench.loggers import Logger
+
+    _assert_kind(logger, Logger)
+    _assert_passed(logger, check_logger(logger))
 
 
 def _assert_kind(plugin: type, base: type) -> None:
@@ -102,12 +111,16 @@ class _ClassesPlugin:
     def register_tasks(self, register: Callable[[type], None]) -> None:
         self._of("task", register)
 
+    @hookimpl
+    def register_loggers(self, register: Callable[[type], None]) -> None:
+        self._of("logger", register)
+
 
 @contextmanager
 def registered(*plugins: object, source: str = "test-plugin", strict: bool = True) -> Iterator[Registry]:
     """The installed plugins plus `plugins` as the workbench's registry, until the block ends.
 
-    Each of `plugins` is a plugin class (Cell, Dataset or Task subclass) or a module or object with
+    Each of `plugins` is a plugin class (Cell, Dataset, Task or Logger subclass) or a module or object with
     hook implementations. With `strict`, any problem loading them fails at once with the reason.
     """
     classes = tuple(p for p in plugins if isinstance(p, type) and issubclass(p, Plugin))

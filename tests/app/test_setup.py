@@ -117,3 +117,28 @@ async def test_narrow_terminals_fold_the_help_under_the_focused_field(app) -> No
         form(app, "train", "train").field("seed").control.focus()
         await pilot.pause()
         assert message.display
+
+
+@pilot_test
+async def test_loggers_are_picked_in_the_form_and_travel_with_the_config(app, tmp_path: Path) -> None:
+    path = tmp_path / "logged.toml"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = app.setup_screen
+        picker = setup.query_one("#loggers")
+        offered = [picker.get_option_at_index(i).value for i in range(picker.option_count)]
+        assert offered == ["csv", "tensorboard"]  # jsonl is always on, so it is not a choice
+        await choose(pilot, steps=5)
+        picker.select("csv")
+        await pilot.pause()
+        assert setup.config().loggers == ["csv"]
+        setup.query_one("#config-path").value = str(path)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert RunConfig.from_toml(path).loggers == ["csv"]
+
+        picker.deselect_all()
+        picker.select("tensorboard")
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.5)
+        assert setup.config().loggers == ["csv"]

@@ -6,34 +6,20 @@ curves, samples and numbers as it did while training.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 from workbench.app.tracking import RunTrack
-from workbench.errors import CheckpointError
-from workbench.events import event_from_json
-
-METRICS_FILE = "metrics.jsonl"  # the engine's name for it (workbench.runs, which imports torch)
+from workbench.runs import read_event_log
 
 
 def load_track(run_dir: Path, track: RunTrack, summary: dict[str, Any] | None = None) -> RunTrack:
     """Fill `track` from `run_dir`'s metrics log; the summary (if given) wins for final numbers."""
-    path = Path(run_dir) / METRICS_FILE
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise CheckpointError(f"Cannot read {path} ({error.strerror}); the run has no metrics log.") from None
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            event = event_from_json(json.loads(line))
-        except (ValueError, TypeError):
-            track.note(f"{path.name} line {number} is damaged and was skipped")
-            continue
-        if event is not None:
-            track.apply(event)
+    log = read_event_log(run_dir)
+    for number in log.damaged_lines:
+        track.note(f"{log.path.name} line {number} is damaged and was skipped")
+    for event in log.events:
+        track.apply(event)
     if summary is not None and summary.get("status") not in (None, "running"):
         track.summary = dict(summary)
         track.state = str(summary["status"])

@@ -1,4 +1,4 @@
-"""The set-up screen: pick a dataset, a task and one or more cells, fill their forms, start.
+"""The set-up screen: pick a dataset, a task, one or more cells and loggers, fill their forms, start.
 
 Everything on it comes from the registry: a third-party plugin's parameters get a form with no
 app change. The forms also read and write TOML configs (a path typed in the input at the left).
@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, SelectionList
 
+from workbench.app.logger_picker import LoggerPicker
 from workbench.app.param_form import ParamForm
 from workbench.errors import ConfigError
 
@@ -36,6 +37,7 @@ class SetupScreen(Screen):
         super().__init__(id="setup")
         self.registry: Registry | None = None
         self._forms: dict[str, ParamForm] = {}
+        self._loggers: LoggerPicker | None = None  # made once the registry says which are installed
         self._corpora: Path | None = None  # kept from a loaded config: the forms do not show it
 
     def compose(self) -> ComposeResult:
@@ -71,6 +73,10 @@ class SetupScreen(Screen):
         names = registry.names("cell")
         preferred = "lstm" if "lstm" in names else (names[0] if names else None)
         cells.add_options([(name, name, name == preferred) for name in names])
+        from workbench.config import ALWAYS_ON_LOGGER
+
+        names = [name for name in registry.names("logger") if name != ALWAYS_ON_LOGGER]
+        self._loggers = LoggerPicker(names, id="logger-picker")
         datasets = registry.names("dataset")
         if datasets:
             dataset.value = "names" if "names" in datasets else datasets[0]
@@ -109,7 +115,7 @@ class SetupScreen(Screen):
         forms = self.query_one("#forms", VerticalScroll)
         dataset, task = self._chosen("#dataset"), self._chosen("#task")
         task_cls = registry.get("task", task).cls if task else None
-        wanted: list[ParamForm] = []
+        wanted: list[ParamForm | LoggerPicker] = []
         if dataset:
             wanted.append(self._form("dataset", dataset, registry.get("dataset", dataset).cls.params))
         if task_cls is not None:
@@ -119,6 +125,7 @@ class SetupScreen(Screen):
             wanted.append(self._form("cell", cell, registry.get("cell", cell).cls.params, cell_defaults))
         defaults = train_defaults(task_cls.train_defaults if task_cls else None)
         wanted.append(self._form("train", TRAIN_OWNER, TRAIN_PARAMS, defaults))
+        wanted.extend([self._loggers] if self._loggers is not None else [])
         stale = [child for child in forms.children if child not in wanted]
         for key in [key for key, form in self._forms.items() if form in stale]:
             del self._forms[key]
@@ -151,7 +158,8 @@ class SetupScreen(Screen):
             await self._rebuild_forms()
 
     async def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
-        await self._rebuild_forms()
+        if event.selection_list.id == "cells":
+            await self._rebuild_forms()
 
     # Turning the screen into a config, and back
     def config(self) -> RunConfig:
@@ -177,6 +185,7 @@ class SetupScreen(Screen):
             train=self._values("train", "train"),
             plugin_options={cell: values for cell in cells if (values := self._values("cell", cell))},
             cells=cells,
+            loggers=self._loggers.chosen if self._loggers is not None else [],
             runs_dir=self.app.runs_dir,  # type: ignore[attr-defined]
             corpora=self._corpora,
         )
@@ -194,6 +203,8 @@ class SetupScreen(Screen):
         registry.get("task", config.task)
         for cell in config.cells:
             registry.get("cell", cell)
+        for logger in config.loggers:
+            registry.get("logger", logger)
         self.query_one("#dataset", Select).value = config.dataset
         self.query_one("#task", Select).value = config.task
         cells = self.query_one("#cells", SelectionList)
@@ -205,6 +216,8 @@ class SetupScreen(Screen):
         for kind, name in chosen:
             self._forms[f"{kind}:{name}"].load(config.options_for(kind, name))
         self._forms["train:train"].load(config.train)
+        if self._loggers is not None:
+            self._loggers.choose(config.loggers)
         self._corpora = config.corpora
 
     # Actions

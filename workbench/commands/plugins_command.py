@@ -1,4 +1,5 @@
-"""`workbench plugins`: what is installed, from which package and version, and what failed to load.
+"""`workbench plugins`: what is installed (datasets, cells, tasks, loggers), from which package and
+version, and what failed to load.
 
 `workbench plugins check NAME` runs a plugin's contract (workbench.conformance) and prints each
 check with the reason of any failure: exit 0 when all pass, 1 when one fails (a plugin that did
@@ -26,7 +27,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("plugins", help="list installed datasets, cells and tasks")
+    parser = subparsers.add_parser("plugins", help="list installed datasets, cells, tasks and loggers")
     parser.add_argument("--json", action="store_true", help="print a JSON array instead of tables")
     parser.set_defaults(handler=list_plugins)
     actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION")

@@ -19,7 +19,7 @@ from rich.console import Console
 from workbench import clock
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
-from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, train_defaults
+from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, logger_names, train_defaults
 from workbench.errors import ConfigError, RunFailed, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
@@ -52,6 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--time-budget replaces the task's default bounds; bounds given together all apply.",
     )
     add_param_flags(flags, TRAIN_PARAMS, TRAIN_OWNER)
+    parser.add_argument("--log", action="append", metavar="LOGGER", dest="loggers",
+                        help="also log to this logger, e.g. tensorboard or csv (repeat for several; "
+                             "metrics.jsonl is always written)")
     parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories go")
     parser.add_argument("--corpora", type=Path, metavar="DIR", help="directory holding the corpora")
     parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
@@ -132,6 +135,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     if args.cell:
         config.cell, config.cells = args.cell[0], list(args.cell)
     config = config.apply_overrides(changes)
+    if args.loggers:
+        config.loggers = logger_names(args.loggers, "--log")
     config.runs_dir = args.runs_dir or config.runs_dir
     config.corpora = args.corpora or config.corpora
     if args.resume is not None and len(config.cells) > 1:

@@ -1,0 +1,9 @@
+"""The `jsonl` logger, through the same door as every plugin; the engine also opens it for every run."""
+
+from workbench.hookspecs import hookimpl
+from workbench.runs import JsonlLogger
+
+
+@hookimpl
+def register_loggers(register):
+    register(JsonlLogger)
