@@ -181,3 +181,11 @@ def test_bench_reports_engine_and_plain_speeds(capsys: pytest.CaptureFixture) ->
     assert gru["engine_time_over_plain"] == pytest.approx(
         gru["plain_tokens_per_second"] / gru["engine_tokens_per_second"])
     assert main(["bench", "--cell", "nope", "--json"]) == 2
+
+
+def test_error_messages_keep_their_square_brackets(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    config = tmp_path / "run.toml"
+    config.write_text('dataset = "names"\ncell = "gru"\ntask = "classify"\nsteps = 3\n', encoding="utf-8")
+    assert main(["run", "--config", str(config)]) == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert "tables [train], [dataset], [cell], [task] or one named after a chosen plugin" in error

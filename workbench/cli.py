@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from workbench import __version__
 from workbench.commands import SUBCOMMANDS
@@ -34,10 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args) or 0
     except WorkbenchError as error:
-        Console(stderr=True).print(f"[bold red]error:[/] {error}", highlight=False)
+        Console(stderr=True).print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         return error.exit_code
     except RunFailed as error:
-        Console(stderr=True).print(f"[bold red]run failed:[/] {error}", highlight=False)
+        Console(stderr=True).print(f"[bold red]run failed:[/] {escape(str(error))}", highlight=False)
         return error.exit_code
 
 

@@ -168,7 +168,9 @@ class RunConfig:
             data["cells"] = list(self.cells)
         else:
             data["cell"] = self.cell
-        data[TRAIN_OWNER] = {**self.train, LOGGERS_KEY: list(self.loggers)} if self.loggers else dict(self.train)
+        data[TRAIN_OWNER] = dict(self.train)
+        if self.loggers:
+            data[TRAIN_OWNER][LOGGERS_KEY] = list(self.loggers)
         compare = len(self.cells) > 1
         if compare and self.cell_options:
             data["cell"] = dict(self.cell_options)  # options every compared cell shares

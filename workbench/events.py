@@ -55,7 +55,7 @@ class Evaluated(Event):
         found: dict[str, float] = {}
         for name, value in self.metrics.items():
             if isinstance(value, dict):
-                found.update({f"{name}/{key}": float(item) for key, item in value.items() if _is_number(item)})
+                found.update({f"{name}/{key}": float(v) for key, v in value.items() if _is_number(v)})
             elif _is_number(value):
                 found[name] = float(value)
         return found

@@ -58,7 +58,8 @@ class CsvLogger(Logger):
 
     @staticmethod
     def _position(step: StepDone) -> dict[str, Any]:
-        return {"step": step.step, "epoch": step.epoch, "elapsed": round(step.elapsed, 3), "tokens": step.tokens}
+        return {"step": step.step, "epoch": step.epoch, "elapsed": round(step.elapsed, 3),
+                "tokens": step.tokens}
 
     def _header(self) -> list[str]:
         """The columns of a file a resumed run already wrote (none for a new file)."""

@@ -99,8 +99,10 @@ class TerminalReport:
             self._final(event)
         elif isinstance(event, RunFailed):
             self._close()
-            self.console.print(f"[bold red]run {event.run_id} failed at step {event.step}:[/] {event.error}",
-                               highlight=False)
+            self.console.print(
+                f"[bold red]run {event.run_id} failed at step {event.step}:[/] {escape(event.error)}",
+                highlight=False,
+            )
 
     def finish(self, records: list[RunRecord]) -> None:
         if self.compare and records:
