@@ -135,8 +135,10 @@ def test_every_block_of_the_guide_works_in_order(reader):
         elif block.language == "python":
             exec(compile(block.text, str(GUIDE), "exec"), {})
     assert any(c.startswith("workbench run") for c in reader.commands)
-    assert sum(c.startswith("pip install") for c in reader.commands) == 2
+    assert sum(c.startswith("pip install") for c in reader.commands) == 3
     assert "pytest tests" in reader.commands
+    (milestones,) = (reader.root.parent / "runs").glob("*/milestones.txt")  # the guide's logger wrote
+    assert milestones.read_text(encoding="utf-8").startswith("step 1: loss ")
 
 
 def test_each_package_tree_shows_the_files_the_guide_writes():

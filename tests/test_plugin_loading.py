@@ -70,6 +70,29 @@ def test_bad_parameter_declaration_is_reported():
     assert_others_loaded(registry)
 
 
+def test_loggers_are_isolated_like_every_other_kind():
+    @hookimpl
+    def register_loggers(register):
+        raise RuntimeError("no network for the dashboard")
+
+    @hookimpl
+    def register_cells_as_loggers(register):
+        register(Spare)
+
+    registry = load_registry(extra=[
+        ("pkg-raises", SimpleNamespace(register_loggers=register_loggers)),
+        ("pkg-wrong", SimpleNamespace(register_loggers=register_cells_as_loggers)),
+        ("pkg-fine", plugin_of(Spare)),
+    ])
+    assert problems_of(registry, "pkg-raises") == [
+        "raised in register_loggers: RuntimeError: no network for the dashboard"
+    ]
+    (wrong,) = problems_of(registry, "pkg-wrong")
+    assert "as a logger, but it is not a subclass of Logger" in wrong
+    assert registry.names("logger") == ["csv", "jsonl", "tensorboard"]
+    assert_others_loaded(registry)
+
+
 def test_a_third_party_plugin_named_like_a_built_in_never_replaces_it():
     clash = type("Clash", (Spare,), {"name": "gru"})
     registry = load_registry(extra=[("pkg-clash", plugin_of(clash)), ("pkg-fine", plugin_of(Spare))])

@@ -134,9 +134,9 @@ def build_config(args: argparse.Namespace) -> RunConfig:
         config.task = args.task
     if args.cell:
         config.cell, config.cells = args.cell[0], list(args.cell)
-    config = config.apply_overrides(changes)
-    if args.loggers:
+    if args.loggers:  # before the overrides, which may set a chosen logger's options
         config.loggers = logger_names(args.loggers, "--log")
+    config = config.apply_overrides(changes)
     config.runs_dir = args.runs_dir or config.runs_dir
     config.corpora = args.corpora or config.corpora
     if args.resume is not None and len(config.cells) > 1:
