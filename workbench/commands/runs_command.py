@@ -1,4 +1,5 @@
-"""`workbench runs`: the runs on disk, and `workbench runs compare RUN...` side by side."""
+"""`workbench runs`: the runs on disk, `compare RUN...` side by side, and figures of them:
+`plot RUN... -o curves.svg` and `confusion RUN -o confusion.svg` (the optional `plots` extra)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from workbench.commands.run_report import print_comparison
 from workbench.formatting import format_duration
+from workbench.plots import DEFAULT_SMOOTHING, X_AXES, plot_confusion, plot_curves, read_curves
 from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
 
 
@@ -26,6 +28,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     compare.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
     compare.add_argument("--json", action="store_true", help="print JSON instead of a table")
     compare.set_defaults(handler=compare_runs)
+    plot = commands.add_parser(
+        "plot", help="draw training and validation curves of runs on one figure (.svg, .png or .pdf)",
+    )
+    plot.add_argument("runs", nargs="+", metavar="RUN", help="run directory or run id")
+    plot.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                      help="the figure to write; its suffix picks the format")
+    plot.add_argument("--x", choices=tuple(X_AXES), default="steps", dest="x_axis",
+                      help="what the horizontal axis counts (default: steps)")
+    plot.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING, metavar="WEIGHT",
+                      help=f"moving-average weight for the training loss, 0 to 0.99 "
+                           f"(default {DEFAULT_SMOOTHING})")
+    plot.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
+    plot.set_defaults(handler=plot_runs)
+    confusion = commands.add_parser("confusion", help="draw a classify run's confusion matrix")
+    confusion.add_argument("run", metavar="RUN", help="run directory or run id")
+    confusion.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                           help="the figure to write; its suffix picks the format")
+    confusion.add_argument("--split", choices=("test", "validation"), default="test",
+                           help="which evaluation's matrix (default: test, on the best weights)")
+    confusion.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
+    confusion.set_defaults(handler=plot_confusion_matrix)
 
 
 def show_runs(args: argparse.Namespace) -> int:
@@ -63,6 +86,19 @@ def compare_runs(args: argparse.Namespace) -> int:
         print(json.dumps([_record_json(record) for record in records], indent=2))
     else:
         print_comparison(Console(), records)
+    return 0
+
+
+def plot_runs(args: argparse.Namespace) -> int:
+    curves = [read_curves(find_run_dir(name, args.runs_dir)) for name in args.runs]
+    plot_curves(curves, args.output, args.x_axis, args.smoothing)
+    print(f"Wrote {args.output}: {len(curves)} run{'s' if len(curves) != 1 else ''} against {args.x_axis}.")
+    return 0
+
+
+def plot_confusion_matrix(args: argparse.Namespace) -> int:
+    plot_confusion(read_curves(find_run_dir(args.run, args.runs_dir)), args.output, args.split)
+    print(f"Wrote {args.output}.")
     return 0
 
 
