@@ -8,7 +8,7 @@ from workbench.params import Param, resolve
 
 
 class Plugin:
-    """Base of datasets, cells and tasks: a unique name, a description and declared parameters."""
+    """Base of datasets, cells, tasks and loggers: a unique name, a description and declared parameters."""
 
     kind: ClassVar[str] = ""
     name: ClassVar[str] = ""

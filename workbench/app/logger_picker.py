@@ -22,7 +22,7 @@ class LoggerPicker(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Label("loggers", classes="form-title")
-        yield Static("metrics.jsonl is always written; space picks more", classes="param-message")
+        yield Static("metrics.jsonl is always written; space picks more", classes="picker-help")
         yield SelectionList[str](*((name, name) for name in self.names), id="loggers")
 
     @property
