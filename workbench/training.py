@@ -104,7 +104,8 @@ class Blame:
         return None
 
 
-_CONTRACT_MODULES = ("workbench.plugin", "workbench.datasets", "workbench.cells", "workbench.tasks")
+_CONTRACT_MODULES = ("workbench.plugin", "workbench.datasets", "workbench.cells", "workbench.tasks",
+                     "workbench.loggers")
 
 
 def _is_plugin_code(cls: type) -> bool:
