@@ -14,7 +14,7 @@ from workbench.cli import main
 from workbench.config import RunConfig
 from workbench.engine import Run
 from workbench.events import RunFinished
-from workbench.plots import smoothed
+from workbench.plots import automatic_smoothing, smoothed
 from workbench.runs import METRICS_FILE
 
 CELLS = ("rnn", "lstm", "gru")
@@ -128,3 +128,9 @@ def test_smoothing_follows_the_values_and_corrects_its_start() -> None:
     assert smoothed([2.0, 2.0, 2.0], 0.9) == pytest.approx([2.0, 2.0, 2.0])
     assert smoothed([1.0, 3.0], 0.0) == [1.0, 3.0]
     assert smoothed([1.0, 3.0], 0.5) == pytest.approx([1.0, (0.5 * 0.5 + 0.5 * 3.0) / 0.75])
+
+
+def test_automatic_smoothing_grows_with_the_run() -> None:
+    assert automatic_smoothing(30) == 0.0  # a short run is drawn as it is
+    assert automatic_smoothing(500) == pytest.approx(0.9)
+    assert automatic_smoothing(5000) == pytest.approx(0.99)

@@ -23,7 +23,7 @@ from workbench.runs import read_event_log, read_run
 
 X_AXES = {"steps": "training steps", "tokens": "tokens seen", "seconds": "wall-clock seconds"}
 FORMATS = (".svg", ".png", ".pdf")
-DEFAULT_SMOOTHING = 0.6  # TensorBoard's default weight for its moving average
+POINTS_PER_WINDOW = 50  # automatic smoothing averages over about 1/50 of a run's steps
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,15 @@ def _task_metric(task: str) -> tuple[str, bool]:
 
 
 def plot_curves(runs: Sequence[RunCurves], output: Path, x_axis: str = "steps",
-                smoothing: float = DEFAULT_SMOOTHING) -> None:
-    """Training and validation curves of `runs` on one figure, written to `output`."""
+                smoothing: float | None = None) -> None:
+    """Training and validation curves of `runs` on one figure, written to `output`.
+
+    `smoothing` is the weight of the training loss's moving average; None picks one per run that
+    averages over about a fiftieth of its steps, so long and short runs both read well."""
     _check_output(output, "plot")
     if x_axis not in X_AXES:
         raise ConfigError(f"--x {x_axis!r} is not an axis: choose one of {', '.join(X_AXES)}.")
-    if not 0.0 <= smoothing < 1.0:
+    if smoothing is not None and not 0.0 <= smoothing < 1.0:
         raise ConfigError(f"--smoothing {smoothing} is out of range: give a weight from 0 (none) to 0.99.")
     for run in runs:
         if not run.steps:
@@ -94,11 +97,12 @@ def plot_curves(runs: Sequence[RunCurves], output: Path, x_axis: str = "steps",
         xs = [run.x(step, x_axis) for step in run.steps]
         losses = [done.loss for done in run.steps.values()]
         loss_axes.plot(xs, losses, color=colour, alpha=0.2, linewidth=0.8)
-        loss_axes.plot(xs, smoothed(losses, smoothing), color=colour, linewidth=1.6, label=run.run_id)
+        weight = automatic_smoothing(len(losses)) if smoothing is None else smoothing
+        loss_axes.plot(xs, smoothed(losses, weight), color=colour, linewidth=1.6, label=run.run_id)
         points = [(run.x(step, x_axis), e) for step, e in run.validations.items()]
         points = [(x, e) for x, e in points if x is not None]
         loss_axes.plot([x for x, _ in points], [e.metrics.get("loss") for _, e in points], "o--",
-                       color=colour, markersize=4, linewidth=1.2)
+                       color=colour, markersize=5, linewidth=1.6, markeredgecolor="white")
         metric_axes.plot([x for x, _ in points], [e.metrics.get(run.metric) for _, e in points], "o-",
                          color=colour, markersize=4, linewidth=1.6, label=run.run_id)
     loss_axes.set_title("loss: training (smoothed, raw faint) and validation (dashed)", fontsize=10)
@@ -151,6 +155,12 @@ def plot_confusion(run: RunCurves, output: Path, split: str = "test") -> None:
     score = f" · accuracy {accuracy:.3f}" if isinstance(accuracy, (int, float)) else ""
     axes.set_title(f"{run.run_id}\n{split} at step {evaluation.step}{score}", fontsize=10)
     _save(figure, output)
+
+
+def automatic_smoothing(points: int) -> float:
+    """A moving-average weight whose window spans about 1/POINTS_PER_WINDOW of `points` (0: none)."""
+    window = points / POINTS_PER_WINDOW
+    return 1.0 - 1.0 / window if window > 1 else 0.0
 
 
 def smoothed(values: Sequence[float], weight: float) -> list[float]:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from workbench.commands.run_report import print_comparison
 from workbench.formatting import format_duration
-from workbench.plots import DEFAULT_SMOOTHING, X_AXES, plot_confusion, plot_curves, read_curves
+from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
 from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
 
 
@@ -36,9 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       help="the figure to write; its suffix picks the format")
     plot.add_argument("--x", choices=tuple(X_AXES), default="steps", dest="x_axis",
                       help="what the horizontal axis counts (default: steps)")
-    plot.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING, metavar="WEIGHT",
-                      help=f"moving-average weight for the training loss, 0 to 0.99 "
-                           f"(default {DEFAULT_SMOOTHING})")
+    plot.add_argument("--smoothing", type=float, metavar="WEIGHT",
+                      help="moving-average weight for the training loss, 0 (none) to 0.99; by default "
+                           "each run's curve averages over about a fiftieth of its steps")
     plot.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
     plot.set_defaults(handler=plot_runs)
     confusion = commands.add_parser("confusion", help="draw a classify run's confusion matrix")
