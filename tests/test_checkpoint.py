@@ -39,6 +39,12 @@ def test_atomic_write_replaces_whole_files_and_leaves_no_temporaries(tmp_path: P
     assert [p.name for p in tmp_path.iterdir()] == ["file.bin"]
 
 
+def test_atomic_writes_get_the_mode_a_plain_open_would_give(tmp_path: Path) -> None:
+    atomic_write(tmp_path / "atomic.json", b"{}")
+    (tmp_path / "plain.json").write_bytes(b"{}")
+    assert (tmp_path / "atomic.json").stat().st_mode == (tmp_path / "plain.json").stat().st_mode
+
+
 @pytest.mark.parametrize("make", [
     lambda params: torch.optim.AdamW(params, lr=0.01),
     lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9),
