@@ -101,14 +101,7 @@ class RunConfig:
     @classmethod
     def from_toml(cls, path: Path | str) -> RunConfig:
         """Read a config file; a syntax or layout problem is a ConfigError naming the file (and line)."""
-        path = Path(path)
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise ConfigError(f"Cannot read config file {path}: {error.strerror}. Check the path.") from None
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path} is not valid TOML: {error}. Fix that line and try again.") from None
-        return cls.from_dict(data, source=str(path))
+        return cls.from_dict(read_toml(path), source=str(path))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
@@ -288,6 +281,17 @@ class ResolvedConfig:
             train=dict(self.train),
             plugin_options={name: dict(options) for name, options in self.logger_options.items() if options},
         )
+
+
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """A TOML file's tables; a syntax or read problem is a ConfigError naming the file (and line)."""
+    path = Path(path)
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"Cannot read config file {path}: {error.strerror}. Check the path.") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path} is not valid TOML: {error}. Fix that line and try again.") from None
 
 
 def train_defaults(task_defaults: dict[str, Any] | None = None) -> dict[str, Any]:

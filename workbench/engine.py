@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from workbench.errors import RunFailed, WorkbenchError
 from workbench.events import Event, RunFinished, RunStarted
 from workbench.events import RunFailed as RunFailedEvent
 from workbench.loggers import Logger
-from workbench.loop import Session, TrainingLoop
+from workbench.loop import Session, StopRequest, TrainingLoop
 from workbench.registry import Registry, default_registry
 from workbench.runs import (
     CHECKPOINT_FILE,
@@ -67,11 +67,14 @@ class Run:
     `competing_threads` counts the threads of this process that need a core while the run trains
     (the app's UI thread), which the threads policy leaves free. The run's clock, which its time
     budget and wall time read, starts when its data starts loading, or at `counted_from` (a moment
-    on workbench.clock.now's clock) when the time before that belongs to the run too.
+    on workbench.clock.now's clock) when the time before that belongs to the run too. `labels` go
+    into the summary as they are, e.g. the study and trial a run belongs to.
     """
 
     def __init__(self, config: RunConfig, registry: Registry | None = None, resume: Path | None = None,
-                 competing_threads: int = 0, counted_from: float | None = None):
+                 competing_threads: int = 0, counted_from: float | None = None,
+                 labels: Mapping[str, Any] | None = None):
+        self.labels = dict(labels or {})
         self.registry = registry or default_registry()
         self.resolved = config.resolve(self.registry)
         self.config = self.resolved.as_config()
@@ -91,7 +94,7 @@ class Run:
         self._subscribers: list[Subscriber] = []
         self._state = "pending"
         self._lock = threading.Lock()
-        self._stop = threading.Event()
+        self._stop = StopRequest()
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._thread: threading.Thread | None = None
@@ -145,12 +148,13 @@ class Run:
                 self._state = "running"
                 self._unpaused.set()
 
-    def stop(self) -> None:
-        """Finish the current step, write a checkpoint and end (a paused run ends too)."""
+    def stop(self, status: str = "stopped") -> None:
+        """Finish the current step, write a checkpoint and end with `status` (a paused run ends too).
+        A study passes "pruned" when the run's validation metric is not worth more steps."""
         with self._lock:
             if self._state in ("running", "paused"):
                 self._state = "stopping"
-            self._stop.set()
+            self._stop.request(status)
             self._unpaused.set()
 
     def join(self, timeout: float | None = None) -> bool:
@@ -179,7 +183,7 @@ class Run:
         except Exception as error:  # noqa: BLE001 - a plugin's failure is reported, not raised raw
             failure = error if isinstance(error, WorkbenchError) else RunFailed(self._blame.describe(error))
             self._preparation_error = failure
-            write_summary(self.run_dir, self._failure_summary(str(failure), 0))
+            self._write_summary(self._failure_summary(str(failure), 0))
             if failure is error:
                 raise
             raise failure from error
@@ -192,7 +196,7 @@ class Run:
             with self._lock:
                 if self._state == "pending":
                     self._state = "running"
-            write_summary(self.run_dir, {"run_id": self.run_id, "status": "running", **self.config.names()})
+            self._write_summary({"run_id": self.run_id, "status": "running", **self.config.names()})
             for info in self.resolved.loggers:
                 self._loggers.append(info.cls(self.run_dir, self.resolved.logger_options[info.name]))
             self.prepare()
@@ -251,11 +255,14 @@ class Run:
         return TimePlan(bounds, Costs.guessed(checkpoint_bytes))
 
     def _end(self, state: str, event: RunFinished | RunFailedEvent, summary: dict[str, Any]) -> None:
-        write_summary(self.run_dir, summary)
+        self._write_summary(summary)
         with self._lock:
             self._state = state
         self.result = event
         self._emit(event)
+
+    def _write_summary(self, summary: dict[str, Any]) -> None:
+        write_summary(self.run_dir, {**summary, "labels": self.labels} if self.labels else summary)
 
     def _emit(self, event: Event) -> None:
         for logger in list(self._loggers):

@@ -82,7 +82,7 @@ class StateChanged(Event):
 
 @dataclass(frozen=True)
 class RunFinished(Event):
-    status: str  # "completed", "stopped" or "early-stopped"
+    status: str  # "completed", "stopped", "early-stopped" or "pruned"
     summary: dict[str, Any]
 
 

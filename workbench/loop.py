@@ -33,6 +33,17 @@ from workbench.threads import ThreadsPolicy
 from workbench.training import learning_rate_factor, train_step
 
 
+class StopRequest(threading.Event):
+    """Set: finish the current step and end. `status` is the run's final status: "stopped" when a
+    person or a signal asked, "pruned" when a study gave up on the run."""
+
+    status = "stopped"
+
+    def request(self, status: str) -> None:
+        self.status = status
+        self.set()
+
+
 @dataclass(frozen=True)
 class Session:
     run_id: str
@@ -42,7 +53,7 @@ class Session:
     device: torch.device
     task: Task
     emit: Callable[[Event], None]
-    stop: threading.Event  # set: finish the current step and end
+    stop: StopRequest
     unpaused: threading.Event  # cleared: hold before the next step
     stopwatch: Stopwatch  # this session's time, from data loading on, pauses left out
     threads: ThreadsPolicy
@@ -51,7 +62,7 @@ class Session:
 class Ending(NamedTuple):
     """How the loop ended: the run's status and what ended it (a bound, patience or a stop)."""
 
-    status: str  # "completed", "early-stopped" or "stopped"
+    status: str  # "completed", "early-stopped", "stopped" or "pruned"
     cause: str  # "steps", "epochs", "time_budget", "patience" or "stop"
 
 
@@ -165,7 +176,7 @@ class TrainingLoop:
 
     def _stopping(self) -> Ending:
         self.run.emit(StateChanged(self.run.run_id, "stopping"))
-        return Ending("stopped", "stop")
+        return Ending(self.run.stop.status, "stop")
 
     def _set_learning_rate(self) -> None:
         train, step = self.train, self.progress.step
@@ -234,10 +245,11 @@ class TrainingLoop:
         self.run.emit(event)
 
     def finish(self, ending: Ending, parameters: int) -> dict[str, Any]:
-        """Final validation and checkpoint; a run that was not stopped is also tested on its best weights."""
+        """Final validation and checkpoint; a run that was not stopped (or pruned) is also tested on
+        its best weights."""
         progress, run = self.progress, self.run
         test: dict[str, Any] = {}
-        if ending.status == "stopped":
+        if ending.status in ("stopped", "pruned"):
             if progress.last_eval_step != progress.step:
                 self.checkpoint()
         else:

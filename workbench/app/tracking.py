@@ -14,7 +14,7 @@ from workbench import events as ev
 from workbench.clock import DisplayClock
 
 PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f")
-FINAL_STATES = ("completed", "stopped", "early-stopped", "failed")
+FINAL_STATES = ("completed", "stopped", "early-stopped", "pruned", "failed")
 
 
 @dataclass

@@ -7,7 +7,8 @@ from workbench.commands import (
     predict_command,
     run_command,
     runs_command,
+    study_command,
 )
 
-SUBCOMMANDS = [plugins_command, corpora_command, run_command, runs_command, predict_command,
+SUBCOMMANDS = [plugins_command, corpora_command, run_command, runs_command, study_command, predict_command,
                bench_command]

@@ -8,9 +8,7 @@ and SIGTERM stop the current run cleanly (checkpoint written) and exit with 130.
 from __future__ import annotations
 
 import argparse
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +22,9 @@ from workbench.errors import ConfigError, RunFailed, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
 from workbench.params import Param
-from workbench.registry import default_registry
-from workbench.runs import CONFIG_FILE, read_run
+from workbench.registry import Registry, default_registry
+from workbench.runs import CONFIG_FILE, default_runs_dir, read_run
+from workbench.signals import stop_on_signals
 
 INTERRUPTED = 130
 _BOUND_KEYS = {f"{TRAIN_OWNER}.{name}" for name in BOUNDS}
@@ -61,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object per event on stdout")
     parser.add_argument("--debug", action="store_true",
                         help="print the full Python traceback of a plugin that fails to load or to run")
+    study = parser.add_argument_group("seeds and workers (a study: needs the `studies` extra)")
+    study.add_argument("--seeds", type=int, metavar="N",
+                       help="train every cell with seeds 0 to N-1 and end with statistics over the seeds")
+    study.add_argument("--workers", type=int, metavar="N", help="train in N worker processes at once")
+    study.add_argument("--storage", metavar="URL",
+                       help="Optuna storage for the study (default: studies.sqlite3 in the runs directory)")
     parser.set_defaults(handler=run)
 
 
@@ -150,15 +155,18 @@ def run(args: argparse.Namespace) -> int:
     began = clock.now()
     from workbench.engine import Run  # torch loads only once the arguments are known to be sound
 
-    configs = build_config(args).per_cell()
+    config = build_config(args)
     registry = default_registry()
     errors = Console(stderr=True)
     print_problems(registry.problems, errors, debug=args.debug)
+    if args.seeds is not None or args.workers is not None or args.storage is not None:
+        return _run_study(args, config, registry)
+    configs = config.per_cell()
     for config in configs:
         config.resolve(registry)
     report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
     records, failed = [], 0
-    with _stop_on_signals() as stopper:
+    with stop_on_signals() as stopper:
         for config in configs:
             if stopper.signalled:
                 break
@@ -181,24 +189,20 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-class _Stopper:
-    def __init__(self) -> None:
-        self.signalled = False
-        self.current: Any = None
+def _run_study(args: argparse.Namespace, config: RunConfig, registry: Registry) -> int:
+    """Every cell times every seed as one study, run here or in worker processes, then statistics."""
+    from workbench.studies.execute import Place, run_study
+    from workbench.studies.spec import StudyRequest, build_spec
+    from workbench.studies.storage import default_storage_url
 
-    def __call__(self, signum: int, frame: object) -> None:
-        self.signalled = True
-        if self.current is not None:
-            self.current.stop()
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[_Stopper]:
-    """While runs train, SIGINT/SIGTERM ask the current run to stop instead of killing the process."""
-    stopper = _Stopper()
-    previous = {sig: signal.signal(sig, stopper) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stopper
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    if args.resume is not None:
+        raise ConfigError("--resume continues one run; --seeds, --workers and --storage start a study. "
+                          "Give one or the other.")
+    for flag, value in (("--seeds", args.seeds), ("--workers", args.workers)):
+        if value is not None and value < 1:
+            raise ConfigError(f"{flag} {value}: give a whole number of 1 or more.")
+    name = f"{config.dataset}-{config.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+    spec = build_spec(registry, config, StudyRequest(name=name, seeds=args.seeds))
+    runs_dir = config.runs_dir or default_runs_dir()
+    place = Place(args.storage or default_storage_url(runs_dir), runs_dir, config.corpora)
+    return run_study(spec, place, args.workers or 1, registry, args.json)

@@ -195,7 +195,7 @@ def print_comparison(console: Console, records: list[RunRecord]) -> None:
 
 def settings_table(records: list[RunRecord]) -> Table | None:
     """Settings every run has but not all with the same value: what sets the runs apart."""
-    settings = [_settings(record) for record in records]
+    settings = [run_settings(record) for record in records]
     shared = set.intersection(*(set(one) for one in settings)) if settings else set()
     differing = sorted(key for key in shared if len({format_value(one[key]) for one in settings}) > 1)
     if not differing:
@@ -209,7 +209,7 @@ def settings_table(records: list[RunRecord]) -> Table | None:
     return table
 
 
-def _settings(record: RunRecord) -> dict[str, Any]:
+def run_settings(record: RunRecord) -> dict[str, Any]:
     """A run's resolved settings as flat `kind.option` keys (cell options under `cell.`)."""
     try:
         config = RunConfig.from_toml(record.run_dir / CONFIG_FILE)

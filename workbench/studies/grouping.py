@@ -1,0 +1,45 @@
+"""Groups of runs that differ only by seed, labelled by what sets the groups apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from workbench.studies.outcome import RunOutcome
+
+SEED_KEY = "train.seed"
+# Settings that change how fast a run goes, not what it learns: runs differing in them still group.
+SPEED_KEYS = ("train.threads",)
+
+
+def group_by_seed(items: Iterable[tuple[dict[str, Any], RunOutcome]]) -> dict[str, list[RunOutcome]]:
+    """Group outcomes whose settings are equal once the seed is set aside.
+
+    `items` pairs each outcome with its settings as flat `section.key` names (a `cell` key for the
+    cell's name). Each group is labelled by the settings in which the groups differ: the cell's
+    name alone when that is all, else `name=value` pairs.
+    """
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[dict[str, Any], RunOutcome]]] = {}
+    for settings, outcome in items:
+        kept = {key: value for key, value in settings.items() if key != SEED_KEY and key not in SPEED_KEYS}
+        key = tuple(sorted((name, repr(value)) for name, value in kept.items()))
+        groups.setdefault(key, []).append((kept, outcome))
+    firsts = [members[0][0] for members in groups.values()]
+    differing = _differing_keys(firsts)
+    return {_label(members[0][0], differing): [outcome for _, outcome in members]
+            for members in groups.values()}
+
+
+def _differing_keys(settings: list[dict[str, Any]]) -> list[str]:
+    """Keys every group has, with more than one value; an option only some cells declare is part
+    of what the cell's name already says."""
+    shared = set.intersection(*(set(one) for one in settings)) if settings else set()
+    return sorted(key for key in shared if len({repr(one[key]) for one in settings}) > 1)
+
+
+def _label(settings: dict[str, Any], differing: list[str]) -> str:
+    if differing == ["cell"]:
+        return str(settings["cell"])
+    parts = [f"{key}={settings[key]}" for key in differing if key != "cell"]
+    name = [str(settings.get("cell", "runs"))] if "cell" in differing or not parts else []
+    return " ".join(name + parts)

@@ -1,0 +1,75 @@
+"""What a study needs to know about one run, read from the run's summary in one place.
+
+Every other module of the package goes through `read_outcome`, so when the summary changes shape
+only this function follows it. Outcomes travel as JSON in the study's storage, which is how
+`study show` works on a machine that never saw the run directories.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from workbench.runs import read_run
+
+COUNTED_STATUSES = ("completed", "early-stopped")  # runs that reached their end: the ones statistics use
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """One run's final numbers: best validation metric, test metric and cost."""
+
+    run_id: str
+    run_dir: str
+    cell: str
+    status: str
+    metric: str
+    higher_is_better: bool
+    validation: float | None
+    test: float | None
+    wall_time: float | None
+    parameters: int | None
+    tokens_per_second: float | None
+    error: str | None = None
+    study: str | None = None
+    trial: int | None = None
+    host: str | None = None
+
+    @property
+    def counted(self) -> bool:
+        """True when the run reached its end, so its numbers belong in statistics."""
+        return self.status in COUNTED_STATUSES and self.validation is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunOutcome:
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def read_outcome(run_dir: Path) -> RunOutcome:
+    """The outcome of a run directory (a CheckpointError if it is not one)."""
+    record = read_run(run_dir)
+    summary = record.summary
+    test = summary.get("test") or {}
+    labels = summary.get("labels") or {}
+    return RunOutcome(
+        run_id=record.run_id,
+        run_dir=str(Path(run_dir).resolve()),
+        cell=record.cell,
+        status=record.status,
+        metric=record.metric_name,
+        higher_is_better=bool(summary.get("higher_is_better", False)),
+        validation=record.metric,
+        test=test.get(record.metric_name),
+        wall_time=record.wall_time,
+        parameters=record.parameters,
+        tokens_per_second=record.tokens_per_second,
+        error=summary.get("error"),
+        study=labels.get("study"),
+        trial=labels.get("trial"),
+        host=labels.get("host"),
+    )

@@ -1,0 +1,201 @@
+"""A study's declaration: the experiment, what varies (grid and search space), how many trials,
+the sampler and pruner. It is stored with the study, so every worker runs the same experiment
+and a second declaration under the same name can be compared with the first.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from workbench.config import RunConfig, read_toml
+from workbench.errors import ConfigError
+from workbench.registry import Registry
+from workbench.studies.space import (
+    CELL_KEY,
+    Dimension,
+    bind_dimension,
+    check_grid,
+    parse_grid,
+    parse_search,
+)
+
+STUDY_TABLE = "study"
+SAMPLERS = ("tpe", "random")
+PRUNERS = ("none", "median", "hyperband")
+DEFAULT_SEARCH_TRIALS = 20
+DEFAULT_HEARTBEAT = 30
+_STUDY_KEYS = ("name", "trials", "seeds", "sampler", "pruner", "heartbeat", "workers", "grid", "search")
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """Everything that defines a study's trials; `base` is the experiment's config (no paths)."""
+
+    name: str
+    base: dict[str, Any]
+    grid: dict[str, list[Any]]
+    space: tuple[Dimension, ...]
+    trials: int
+    sampler: str
+    pruner: str
+    heartbeat: int
+    metric: str
+    direction: str  # "maximize" or "minimize", from the task's metric
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "base": self.base, "grid": self.grid,
+                "space": [dimension.to_json() for dimension in self.space], "trials": self.trials,
+                "sampler": self.sampler, "pruner": self.pruner, "heartbeat": self.heartbeat,
+                "metric": self.metric, "direction": self.direction}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StudySpec:
+        return cls(data["name"], data["base"], data["grid"],
+                   tuple(Dimension.from_json(one) for one in data["space"]), data["trials"],
+                   data["sampler"], data["pruner"], data["heartbeat"], data["metric"], data["direction"])
+
+    def differences(self, other: StudySpec) -> list[str]:
+        """What differs from `other`, one `field: ours, theirs` phrase each (empty when equal)."""
+        ours, theirs = self.to_json(), other.to_json()
+        return [f"{key} is {ours[key]!r} here but {theirs[key]!r} in the stored study"
+                for key in ours if ours[key] != theirs[key]]
+
+    def planned_params(self) -> list[dict[str, Any]]:
+        """The grid point of each planned trial: the grid in order, repeated to fill the trials."""
+        keys = list(self.grid)
+        points = [dict(zip(keys, values, strict=True)) for values in itertools.product(*self.grid.values())]
+        return [points[index % len(points)] for index in range(self.trials)]
+
+    def trial_config(self, params: dict[str, Any], runs_dir: Path | None,
+                     corpora: Path | None) -> RunConfig:
+        """The single-cell run config of a trial with `params` applied to the experiment. A value
+        addressed to one cell by name (`gru.layers`) applies to that cell's trials only."""
+        config = RunConfig.from_dict(self.base, source=f"study {self.name!r}")
+        cell = str(params.get(CELL_KEY, config.cell))
+        config = replace(config, cell=cell, cells=[cell], runs_dir=runs_dir, corpora=corpora)
+        shared = ("train", "dataset", "cell", "task", config.dataset, config.task, cell)
+        return config.apply_overrides([f"{key}={value}" for key, value in params.items()
+                                       if key != CELL_KEY and key.partition(".")[0] in shared])
+
+
+@dataclass
+class StudyRequest:
+    """A `[study]` table and flags before checking: what `build_spec` turns into a StudySpec."""
+
+    name: str | None = None
+    trials: int | None = None
+    seeds: Any = None
+    sampler: str = "tpe"
+    pruner: str = "none"
+    heartbeat: int = DEFAULT_HEARTBEAT
+    workers: int = 1
+    grid: dict[str, list[Any]] = field(default_factory=dict)
+    space: list[Dimension] = field(default_factory=list)
+
+    @classmethod
+    def from_table(cls, table: Any, source: str) -> StudyRequest:
+        if not isinstance(table, dict):
+            raise ConfigError(f"{source}: `study` must be a table: [study] with name, trials, grid, ...")
+        unknown = sorted(set(table) - set(_STUDY_KEYS))
+        if unknown:
+            raise ConfigError(f"{source}: [study] has no key {unknown[0]!r}; its keys are "
+                              f"{', '.join(_STUDY_KEYS)}.")
+        request = cls(grid=parse_grid(table.get("grid", {})), space=parse_search(table.get("search", {})))
+        for key in ("name", "trials", "seeds", "sampler", "pruner", "heartbeat", "workers"):
+            if key in table:
+                setattr(request, key, table[key])
+        return request
+
+
+def read_study_file(path: Path) -> tuple[RunConfig, StudyRequest]:
+    """The experiment and the `[study]` table of a study file."""
+    data = read_toml(path)
+    request = StudyRequest.from_table(data.pop(STUDY_TABLE, {}), str(path))
+    if request.name is None:
+        request.name = path.stem
+    return RunConfig.from_dict(data, source=str(path)), request
+
+
+def build_spec(registry: Registry, base: RunConfig, request: StudyRequest) -> StudySpec:
+    """Check a request against the plugins and fill in what it leaves out."""
+    name = request.name
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError("[study] name must be a non-empty string, e.g. name = \"names-cells\".")
+    grid = dict(request.grid)
+    searched = {dimension.key for dimension in request.space}
+    both = sorted(set(grid) & searched)
+    if both:
+        raise ConfigError(f"{both[0]} is both in [study.grid] and in [study.search]; keep it in one.")
+    seeds = _seeds(request.seeds)
+    if seeds:
+        if "train.seed" in grid or "train.seed" in searched:
+            raise ConfigError("[study] seeds and a train.seed in the grid or search space say the same "
+                              "thing twice; keep one.")
+        grid["train.seed"] = seeds
+    if CELL_KEY not in grid and CELL_KEY not in searched and len(base.cells) > 1:
+        grid = {CELL_KEY: list(base.cells), **grid}
+    cells = _study_cells(base, grid, request.space)
+    check_grid(registry, base, grid, cells)
+    space = tuple(bind_dimension(registry, base, dimension, cells) for dimension in request.space)
+    trials = request.trials
+    grid_size = len(list(itertools.product(*grid.values())))
+    if trials is None:
+        trials = DEFAULT_SEARCH_TRIALS if space else grid_size
+    _check_choice("sampler", request.sampler, SAMPLERS)
+    _check_choice("pruner", request.pruner, PRUNERS)
+    _check_positive("trials", trials)
+    _check_positive("heartbeat", request.heartbeat)
+    task = registry.get("task", base.task).cls
+    spec = StudySpec(name.strip(), base.to_dict(), grid, space, trials, request.sampler, request.pruner,
+                     request.heartbeat, task.metric, "maximize" if task.higher_is_better else "minimize")
+    for cell in cells:  # every cell's first trial resolves, so nothing fails once trials run
+        first = {**spec.planned_params()[0], CELL_KEY: cell}
+        spec.trial_config({**first, **_low_corner(space)}, None, None).resolve(registry)
+    return spec
+
+
+def _study_cells(base: RunConfig, grid: dict[str, list[Any]], space: list[Dimension]) -> list[str]:
+    if CELL_KEY in grid:
+        return [str(cell) for cell in grid[CELL_KEY]]
+    for dimension in space:
+        if dimension.key == CELL_KEY and dimension.choices is not None:
+            return [str(cell) for cell in dimension.choices]
+    return list(base.cells)
+
+
+def _low_corner(space: tuple[Dimension, ...]) -> dict[str, Any]:
+    """One value per searched parameter (the first choice or the low bound), to resolve a config."""
+    values: dict[str, Any] = {}
+    for dimension in space:
+        if dimension.key == CELL_KEY:
+            continue
+        if dimension.choices is not None:
+            values[dimension.key] = dimension.choices[0]
+        else:
+            values[dimension.key] = int(dimension.low) if dimension.integer else dimension.low
+    return values
+
+
+def _seeds(seeds: Any) -> list[int]:
+    if seeds is None:
+        return []
+    if isinstance(seeds, int) and not isinstance(seeds, bool):
+        _check_positive("seeds", seeds)
+        return list(range(seeds))
+    if isinstance(seeds, list) and seeds and all(isinstance(s, int) and s >= 0 for s in seeds):
+        return list(seeds)
+    raise ConfigError(f"[study] seeds = {seeds!r}: give a count (seeds = 5 runs seeds 0 to 4) or a list of "
+                      "seeds, e.g. seeds = [0, 1, 2].")
+
+
+def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise ConfigError(f"[study] {key} = {value!r} is not known: choose one of {', '.join(choices)}.")
+
+
+def _check_positive(key: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"[study] {key} = {value!r}: give a whole number of 1 or more.")

@@ -1,0 +1,105 @@
+"""One trial of a study is one ordinary run: its config from the trial's parameters, its
+validation metric reported to Optuna as it is evaluated, its outcome stored with the trial.
+
+A trial Optuna wants to prune stops its run through the engine (`Run.stop("pruned")`), so the run
+ends like any stopped run, with its checkpoint, and with the status `pruned`.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workbench.engine import Run
+from workbench.errors import RunFailed
+from workbench.events import Evaluated, Event
+from workbench.registry import Registry
+from workbench.signals import Stopper
+from workbench.studies.extras import require
+from workbench.studies.outcome import read_outcome
+from workbench.studies.spec import StudySpec
+from workbench.studies.storage import SLOT_ATTR
+
+OUTCOME_ATTR = "outcome"  # the run's RunOutcome as JSON
+RUN_ATTR = "run"  # where the run trains: run id, directory and host, set when it starts
+INTERRUPTED_ATTR = "interrupted"  # a signal stopped the run: the next `study run` queues it again
+SURPLUS_ATTR = "surplus"
+
+
+class TrialRunFailed(Exception):
+    """The trial's run failed (its error is in the stored outcome); the trial counts as failed."""
+
+
+class SurplusTrial(Exception):
+    """Optuna made a fresh trial because another worker took the last queued one first. It is not
+    one of the study's planned trials, so it ends at once and is never counted."""
+
+
+class TrialInterrupted(Exception):
+    """A signal stopped the trial's run; the worker stops too."""
+
+
+@dataclass
+class TrialRunner:
+    """The objective Optuna calls: trains one run per trial and returns its best validation metric."""
+
+    spec: StudySpec
+    registry: Registry
+    runs_dir: Path | None
+    corpora: Path | None
+    stopper: Stopper
+    on_run: Callable[[Run, Any], None] | None = None  # e.g. attach a progress report to the run
+    host: str = field(default_factory=socket.gethostname)
+
+    def __call__(self, trial: Any) -> float:
+        if SLOT_ATTR not in trial.user_attrs:
+            trial.set_user_attr(SURPLUS_ATTR, True)
+            raise SurplusTrial(f"trial {trial.number} was not queued")
+        params = {key: trial.suggest_categorical(key, values) for key, values in self.spec.grid.items()}
+        params.update({dimension.key: dimension.suggest(trial) for dimension in self.spec.space})
+        config = self.spec.trial_config(params, self.runs_dir, self.corpora)
+        labels = {"study": self.spec.name, "trial": trial.number, "host": self.host}
+        run = Run(config, registry=self.registry, labels=labels)
+        trial.set_user_attr(RUN_ATTR, {"run_id": run.run_id, "run_dir": str(run.run_dir.resolve()),
+                                       "host": self.host})
+        run.subscribe(_pruning(trial, run, self.spec.metric))
+        if self.on_run is not None:
+            self.on_run(run, trial)
+        self.stopper.current = run
+        try:
+            if self.stopper.signalled:
+                run.stop()
+            try:
+                run.prepare()
+            except RunFailed:
+                pass  # run_sync ends the run as failed, with the error in its summary
+            run.run_sync()
+        finally:
+            self.stopper.current = None
+        outcome = read_outcome(run.run_dir)
+        trial.set_user_attr(OUTCOME_ATTR, outcome.to_json())
+        if outcome.status == "failed":
+            raise TrialRunFailed(outcome.error or "the run failed")
+        if outcome.status == "pruned":
+            raise require("optuna").TrialPruned(f"trial {trial.number} was pruned")
+        if outcome.status == "stopped":
+            trial.set_user_attr(INTERRUPTED_ATTR, True)
+            raise TrialInterrupted(f"trial {trial.number} was stopped by a signal")
+        assert outcome.validation is not None
+        return float(outcome.validation)
+
+
+def _pruning(trial: Any, run: Run, metric: str) -> Callable[[Event], None]:
+    """Report each validation metric to Optuna; stop the run as `pruned` when Optuna says so."""
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, Evaluated) and event.split == "validation" and metric in event.metrics:
+            trial.report(float(event.metrics[metric]), event.step)
+            if trial.should_prune():
+                run.stop("pruned")
+
+    return on_event
+
