@@ -11,7 +11,8 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from workbench.commands.run_report import print_comparison
+from workbench.commands.run_report import print_comparison, run_settings
+from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
 from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
 from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
@@ -85,7 +86,9 @@ def compare_runs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_record_json(record) for record in records], indent=2))
     else:
-        print_comparison(Console(), records)
+        console = Console()
+        print_comparison(console, records)
+        _print_seed_statistics(console, records)
     return 0
 
 
@@ -100,6 +103,24 @@ def plot_confusion_matrix(args: argparse.Namespace) -> int:
     plot_confusion(read_curves(find_run_dir(args.run, args.runs_dir)), args.output, args.split)
     print(f"Wrote {args.output}.")
     return 0
+
+
+def _print_seed_statistics(console: Console, records: list[RunRecord]) -> None:
+    """When some runs differ only by seed: their mean, interval and difference from the best."""
+    from workbench.studies.grouping import group_by_seed
+    from workbench.studies.outcome import read_outcome
+
+    groups = group_by_seed(({"cell": record.cell, **run_settings(record)}, read_outcome(record.run_dir))
+                           for record in records)
+    if not any(len(members) > 1 for members in groups.values()):
+        return
+    try:
+        from workbench.studies.report import print_statistics
+        from workbench.studies.statistics import compare_groups
+
+        print_statistics(console, compare_groups(groups))
+    except WorkbenchError as error:  # the studies extra is missing: the plain compare still stands
+        console.print(f"[dim]Runs that differ only by seed can be summarised: {error}[/]", highlight=False)
 
 
 def _record_json(record: RunRecord) -> dict[str, object]:

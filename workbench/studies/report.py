@@ -15,7 +15,8 @@ from workbench.studies.spec import StudySpec
 from workbench.studies.statistics import TEST_NAME, Comparison, Estimate
 
 
-def print_comparison(console: Console, comparison: Comparison) -> None:
+def print_statistics(console: Console, comparison: Comparison) -> None:
+    """The statistics table, then the verdict in words."""
     console.print(statistics_table(comparison))
     console.print(f"[bold]verdict:[/] {comparison.verdict}", highlight=False)
 
@@ -73,7 +74,7 @@ def print_study(console: Console, results: StudyResults, importances: dict[str, 
         console.print(table)
     comparison = results.comparison()
     if comparison is not None:
-        print_comparison(console, comparison)
+        print_statistics(console, comparison)
     if importances:
         table = Table(title="parameter importances (fANOVA)", title_justify="left", box=box.SIMPLE_HEAD,
                       pad_edge=False)

@@ -58,10 +58,11 @@ class StudySpec:
                    data["sampler"], data["pruner"], data["heartbeat"], data["metric"], data["direction"])
 
     def differences(self, other: StudySpec) -> list[str]:
-        """What differs from `other`, one `field: ours, theirs` phrase each (empty when equal)."""
-        ours, theirs = self.to_json(), other.to_json()
-        return [f"{key} is {ours[key]!r} here but {theirs[key]!r} in the stored study"
-                for key in ours if ours[key] != theirs[key]]
+        """What differs from `other`, one phrase per setting, e.g. `base.train.steps is 5 here but
+        4 in the stored study` (empty when the two are declared alike)."""
+        ours, theirs = _flat(self.to_json()), _flat(other.to_json())
+        return [f"{key} is {ours.get(key)!r} here but {theirs.get(key)!r} in the stored study"
+                for key in sorted(set(ours) | set(theirs)) if ours.get(key) != theirs.get(key)]
 
     def planned_params(self) -> list[dict[str, Any]]:
         """The grid point of each planned trial: the grid in order, repeated to fill the trials."""
@@ -76,9 +77,16 @@ class StudySpec:
         config = RunConfig.from_dict(self.base, source=f"study {self.name!r}")
         cell = str(params.get(CELL_KEY, config.cell))
         config = replace(config, cell=cell, cells=[cell], runs_dir=runs_dir, corpora=corpora)
-        shared = ("train", "dataset", "cell", "task", config.dataset, config.task, cell)
-        return config.apply_overrides([f"{key}={value}" for key, value in params.items()
-                                       if key != CELL_KEY and key.partition(".")[0] in shared])
+        overrides = []
+        for key, value in params.items():
+            section, _, option = key.partition(".")
+            if key == CELL_KEY:
+                continue
+            if section == "cell":  # into the cell's own table, which wins over kind-wide options
+                overrides.append(f"{cell}.{option}={value}")
+            elif section in ("train", "dataset", "task", config.dataset, config.task, cell):
+                overrides.append(f"{key}={value}")
+        return config.apply_overrides(overrides)
 
 
 @dataclass
@@ -149,12 +157,36 @@ def build_spec(registry: Registry, base: RunConfig, request: StudyRequest) -> St
     _check_positive("trials", trials)
     _check_positive("heartbeat", request.heartbeat)
     task = registry.get("task", base.task).cls
-    spec = StudySpec(name.strip(), base.to_dict(), grid, space, trials, request.sampler, request.pruner,
+    spec = StudySpec(name.strip(), _canonical(registry, base, cells), grid, space, trials, request.sampler,
+                     request.pruner,
                      request.heartbeat, task.metric, "maximize" if task.higher_is_better else "minimize")
     for cell in cells:  # every cell's first trial resolves, so nothing fails once trials run
         first = {**spec.planned_params()[0], CELL_KEY: cell}
         spec.trial_config({**first, **_low_corner(space)}, None, None).resolve(registry)
     return spec
+
+
+def _canonical(registry: Registry, base: RunConfig, cells: list[str]) -> dict[str, Any]:
+    """The experiment with every option resolved (typed, defaults spelled out), each cell's in its
+    own table: the same experiment always has the same declaration, however it was written."""
+    resolved = [replace(base, cell=cell, cells=[cell]).resolve(registry) for cell in cells]
+    first = resolved[0]
+    canonical = RunConfig(base.dataset, cells[0], base.task, dataset_options=dict(first.dataset_options),
+                          task_options=dict(first.task_options), train=dict(first.train),
+                          plugin_options={one.cell.name: dict(one.cell_options) for one in resolved},
+                          cells=list(cells))
+    return canonical.to_dict()
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flat.update(_flat(value, name + "."))
+        else:
+            flat[name] = value
+    return flat
 
 
 def _study_cells(base: RunConfig, grid: dict[str, list[Any]], space: list[Dimension]) -> list[str]:
