@@ -78,7 +78,8 @@ def _add_declaration(parser: argparse.ArgumentParser) -> None:
                        help="a searched parameter: train.learning_rate=1e-4..1e-2:log, "
                             "cell.hidden_size=64,128,256 (choices)")
     group.add_argument("--sampler", help="tpe or random")
-    group.add_argument("--pruner", help="none, median or hyperband")
+    group.add_argument("--pruner", help="none or median (stop runs whose validation metric is worse than the "
+                                        "median of earlier trials at the same step)")
     group.add_argument("--heartbeat", type=int, metavar="SECONDS",
                        help="worker heartbeat; a worker silent for 3 beats is presumed dead")
 
@@ -147,9 +148,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def worker_command(args: argparse.Namespace) -> int:
-    from workbench.signals import stop_on_signals  # before torch loads: Ctrl-C from here on stops cleanly
+    from workbench.signals import stop_on_signals  # first: Ctrl-C while torch loads stops cleanly too
 
-    with stop_on_signals() as early:
+    with stop_on_signals() as stopper:
         if args.threads is not None and args.threads < 1:
             raise ConfigError(f"--threads {args.threads}: give a whole number of 1 or more.")
         import torch
@@ -162,12 +163,9 @@ def worker_command(args: argparse.Namespace) -> int:
             torch.set_num_threads(args.threads)
         place = _place(args)
         study, spec = connect(place.storage, args.study)
-        registry = default_registry()
-        if early.signalled:
-            return 130
-    report = JsonReport() if args.json else None
-    on_run = (lambda run, trial: run.subscribe(report.on_event)) if report else trial_lines(Console())
-    return work_here(study, spec, place, registry, on_run)
+        report = JsonReport() if args.json else None
+        on_run = (lambda run, trial: run.subscribe(report.on_event)) if report else trial_lines(Console())
+        return work_here(study, spec, place, default_registry(), on_run, stopper)
 
 
 def show_command(args: argparse.Namespace) -> int:

@@ -15,7 +15,7 @@ from workbench.engine import Run
 from workbench.events import Event, RunFailed, RunFinished
 from workbench.formatting import format_duration
 from workbench.registry import Registry
-from workbench.signals import stop_on_signals
+from workbench.signals import Stopper, stop_on_signals
 from workbench.studies.pool import INTERRUPTED, oversubscription_warning, run_pool
 from workbench.studies.report import format_params, print_study
 from workbench.studies.results import importances, read_results
@@ -50,7 +50,8 @@ def run_study(spec: StudySpec, place: Place, workers: int, registry: Registry, j
         code = run_pool(workers, place.storage, spec.name, place.runs_dir, place.corpora, json)
     else:
         report = JsonReport() if json else TerminalReport(console, registry, compare=False)
-        code = work_here(study, spec, place, registry, attach_report(console, report, json))
+        with stop_on_signals() as stopper:
+            code = work_here(study, spec, place, registry, attach_report(console, report, json), stopper)
     results = read_results(study, spec)
     if not json:
         print_study(console, results, importances(study) if results.done else {}, place.storage)
@@ -61,15 +62,14 @@ def run_study(spec: StudySpec, place: Place, workers: int, registry: Registry, j
 
 
 def work_here(study: Any, spec: StudySpec, place: Place, registry: Registry,
-              on_run: Callable[[Run, Any], None]) -> int:
+              on_run: Callable[[Run, Any], None], stopper: Stopper) -> int:
     """This process as a worker of the study until it is done; 130 when a signal stopped it."""
-    with stop_on_signals() as stopper:
-        runner = TrialRunner(spec, registry, place.runs_dir, place.corpora, stopper, on_run)
-        try:
-            work(study, runner, stopper)
-        except TrialInterrupted:
-            pass
-        return INTERRUPTED if stopper.signalled else 0
+    runner = TrialRunner(spec, registry, place.runs_dir, place.corpora, stopper, on_run)
+    try:
+        work(study, runner, stopper)
+    except TrialInterrupted:
+        pass
+    return INTERRUPTED if stopper.signalled else 0
 
 
 def attach_report(console: Console, report: Any, json: bool) -> Callable[[Run, Any], None]:

@@ -76,7 +76,7 @@ def print_study(console: Console, results: StudyResults, importances: dict[str, 
     if comparison is not None:
         print_statistics(console, comparison)
     if importances:
-        table = Table(title="parameter importances (fANOVA)", title_justify="left", box=box.SIMPLE_HEAD,
+        table = Table(title="parameter importances (PED-ANOVA)", title_justify="left", box=box.SIMPLE_HEAD,
                       pad_edge=False)
         table.add_column("parameter")
         table.add_column("importance", justify="right")

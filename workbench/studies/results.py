@@ -75,10 +75,15 @@ def read_results(study: Any, spec: StudySpec) -> StudyResults:
 
 
 def importances(study: Any) -> dict[str, float]:
-    """How much each parameter explains of the validation metric (Optuna's fANOVA), or {} when the
-    finished trials are too few or too alike to say."""
+    """How much each parameter matters to the validation metric (Optuna's PED-ANOVA evaluator), or
+    {} when the finished trials are too few or too alike to say."""
     optuna = require("optuna")
+    finished = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    if len(finished) < 2:
+        return {}
+    evaluator = optuna.importance.PedAnovaImportanceEvaluator()
     try:
-        return dict(optuna.importance.get_param_importances(study))
+        found = dict(optuna.importance.get_param_importances(study, evaluator=evaluator))
     except (RuntimeError, ValueError, ZeroDivisionError):
         return {}
+    return found if any(found.values()) else {}

@@ -24,10 +24,12 @@ from workbench.studies.space import (
 
 STUDY_TABLE = "study"
 SAMPLERS = ("tpe", "random")
-PRUNERS = ("none", "median", "hyperband")
+PRUNERS = ("none", "median")
+DEFAULT_PRUNER_STARTUP = 5
 DEFAULT_SEARCH_TRIALS = 20
 DEFAULT_HEARTBEAT = 30
-_STUDY_KEYS = ("name", "trials", "seeds", "sampler", "pruner", "heartbeat", "workers", "grid", "search")
+_STUDY_KEYS = ("name", "trials", "seeds", "sampler", "pruner", "pruner_startup", "heartbeat", "workers",
+               "grid", "search")
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class StudySpec:
     trials: int
     sampler: str
     pruner: str
+    pruner_startup: int  # finished trials before the pruner may stop any run
     heartbeat: int
     metric: str
     direction: str  # "maximize" or "minimize", from the task's metric
@@ -48,14 +51,16 @@ class StudySpec:
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "base": self.base, "grid": self.grid,
                 "space": [dimension.to_json() for dimension in self.space], "trials": self.trials,
-                "sampler": self.sampler, "pruner": self.pruner, "heartbeat": self.heartbeat,
+                "sampler": self.sampler, "pruner": self.pruner, "pruner_startup": self.pruner_startup,
+                "heartbeat": self.heartbeat,
                 "metric": self.metric, "direction": self.direction}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> StudySpec:
         return cls(data["name"], data["base"], data["grid"],
                    tuple(Dimension.from_json(one) for one in data["space"]), data["trials"],
-                   data["sampler"], data["pruner"], data["heartbeat"], data["metric"], data["direction"])
+                   data["sampler"], data["pruner"], data["pruner_startup"], data["heartbeat"], data["metric"],
+                   data["direction"])
 
     def differences(self, other: StudySpec) -> list[str]:
         """What differs from `other`, one phrase per setting, e.g. `base.train.steps is 5 here but
@@ -98,6 +103,7 @@ class StudyRequest:
     seeds: Any = None
     sampler: str = "tpe"
     pruner: str = "none"
+    pruner_startup: int = DEFAULT_PRUNER_STARTUP
     heartbeat: int = DEFAULT_HEARTBEAT
     workers: int = 1
     grid: dict[str, list[Any]] = field(default_factory=dict)
@@ -112,7 +118,7 @@ class StudyRequest:
             raise ConfigError(f"{source}: [study] has no key {unknown[0]!r}; its keys are "
                               f"{', '.join(_STUDY_KEYS)}.")
         request = cls(grid=parse_grid(table.get("grid", {})), space=parse_search(table.get("search", {})))
-        for key in ("name", "trials", "seeds", "sampler", "pruner", "heartbeat", "workers"):
+        for key in ("name", "trials", "seeds", "sampler", "pruner", "pruner_startup", "heartbeat", "workers"):
             if key in table:
                 setattr(request, key, table[key])
         return request
@@ -156,10 +162,11 @@ def build_spec(registry: Registry, base: RunConfig, request: StudyRequest) -> St
     _check_choice("pruner", request.pruner, PRUNERS)
     _check_positive("trials", trials)
     _check_positive("heartbeat", request.heartbeat)
+    _check_positive("pruner_startup", request.pruner_startup)
     task = registry.get("task", base.task).cls
+    direction = "maximize" if task.higher_is_better else "minimize"
     spec = StudySpec(name.strip(), _canonical(registry, base, cells), grid, space, trials, request.sampler,
-                     request.pruner,
-                     request.heartbeat, task.metric, "maximize" if task.higher_is_better else "minimize")
+                     request.pruner, request.pruner_startup, request.heartbeat, task.metric, direction)
     for cell in cells:  # every cell's first trial resolves, so nothing fails once trials run
         first = {**spec.planned_params()[0], CELL_KEY: cell}
         spec.trial_config({**first, **_low_corner(space)}, None, None).resolve(registry)

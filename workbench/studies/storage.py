@@ -58,7 +58,7 @@ def open_storage(url: str, heartbeat: int | None = None) -> Any:
         }
     shown = sqlalchemy_url.render_as_string(hide_password=True)
     try:
-        return optuna.storages.RDBStorage(
+        storage = optuna.storages.RDBStorage(
             sqlalchemy_url.render_as_string(hide_password=False),
             engine_kwargs={"connect_args": connect_args, "pool_pre_ping": True}, **options,
         )
@@ -72,6 +72,30 @@ def open_storage(url: str, heartbeat: int | None = None) -> Any:
         reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
         raise StudyError(f"Cannot reach the study storage {shown}: {reason}. Check that the server is "
                          "running and the host, port, database, user and password are right.") from None
+    if dialect == "sqlite":
+        _serialise(storage.engine)
+    return storage
+
+
+def _serialise(engine: Any) -> None:
+    """Make every SQLite transaction take the write lock when it begins.
+
+    Python's sqlite3 runs a SELECT outside any transaction, so two workers can both read a queued
+    trial as waiting and both claim it. Beginning each transaction with BEGIN IMMEDIATE (the
+    SQLAlchemy recipe for SQLite) makes the read and the claim one step. PostgreSQL needs nothing:
+    Optuna claims trials with SELECT ... FOR UPDATE, which it honours.
+    """
+    event = require("sqlalchemy").event
+
+    def on_connect(connection: Any, record: Any) -> None:
+        connection.isolation_level = None  # the driver stops issuing its own BEGIN
+
+    def on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    event.listen(engine, "connect", on_connect)
+    event.listen(engine, "begin", on_begin)
+    engine.dispose()  # connections opened while Optuna made its tables get the settings too
 
 
 def _database_url(url: str) -> Any:
@@ -89,10 +113,10 @@ def _database_url(url: str) -> Any:
 
 
 def _quiet_optuna() -> Any:
-    """Optuna, with its per-trial log lines and experimental-feature warnings turned off: the
-    workbench reports trials itself."""
+    """Optuna, with its per-trial log lines (a failed trial's traceback among them) and
+    experimental-feature warnings turned off: the workbench reports trials itself."""
     optuna = require("optuna")
-    optuna.logging.set_verbosity(logging.WARNING)
+    optuna.logging.set_verbosity(logging.ERROR)
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     return optuna
 
@@ -121,10 +145,10 @@ def connect(url: str, name: str, wait: float = 30.0) -> tuple[Any, StudySpec]:
     optuna = _quiet_optuna()
     spec = read_spec(open_storage(url), name, wait)
     samplers = {"tpe": optuna.samplers.TPESampler, "random": optuna.samplers.RandomSampler}
-    pruners = {"none": optuna.pruners.NopPruner, "median": optuna.pruners.MedianPruner,
-               "hyperband": optuna.pruners.HyperbandPruner}
+    pruners = {"none": optuna.pruners.NopPruner(),
+               "median": optuna.pruners.MedianPruner(n_startup_trials=spec.pruner_startup)}
     study = optuna.load_study(study_name=name, storage=open_storage(url, spec.heartbeat),
-                              sampler=samplers[spec.sampler](), pruner=pruners[spec.pruner]())
+                              sampler=samplers[spec.sampler](), pruner=pruners[spec.pruner])
     return study, spec
 
 
