@@ -165,7 +165,7 @@ def read_spec(storage: Any, name: str, wait: float = 0.0) -> StudySpec:
             raise StudyError(f"There is no study named {name!r} in this storage (studies there: {names}); "
                              "check the name and --storage.") from None
         if SPEC_ATTR in attrs:
-            return StudySpec.from_json(attrs[SPEC_ATTR])
+            return _spec(name, attrs[SPEC_ATTR])
         if time.monotonic() >= deadline:
             raise StudyError(f"Study {name!r} was not made by the workbench (or its creation did not "
                              "finish): it has no declaration. Create it with `workbench study create`.")
@@ -179,5 +179,14 @@ def list_specs(url: str) -> list[tuple[Any, StudySpec]]:
     for summary in optuna.get_all_study_summaries(open_storage(url)):
         spec = summary.user_attrs.get(SPEC_ATTR)
         if spec:
-            studies.append((summary, StudySpec.from_json(spec)))
+            studies.append((summary, _spec(summary.study_name, spec)))
     return studies
+
+
+def _spec(name: str, stored: Any) -> StudySpec:
+    try:
+        return StudySpec.from_json(stored)
+    except (KeyError, TypeError, ValueError):
+        raise StudyError(f"Study {name!r} was declared by another version of the workbench and cannot "
+                         "be read by this one; use that version, or run the study again under a new "
+                         "name.") from None
