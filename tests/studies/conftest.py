@@ -58,7 +58,8 @@ def postgres_url() -> Iterator[str]:
         run(str(binaries / "initdb"), "-D", str(data), "-U", "workbench", "--auth=trust", "-E", "UTF8",
             "--no-sync")
         options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50"
-        run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60", "start")
+        run(str(binaries / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", options, "-w", "-t", "60",
+            "start")
     except subprocess.CalledProcessError as error:
         details = error.stderr.decode(errors="replace") + (log.read_text() if log.is_file() else "")
         shutil.rmtree(home, ignore_errors=True)

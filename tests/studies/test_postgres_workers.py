@@ -48,7 +48,8 @@ def test_two_workers_with_their_own_runs_directories_share_one_study(
     assert {trial["run"]["run_dir"] for trial in shown["trials"]} == by_machine[0] | by_machine[1]
     for trial in shown["trials"]:
         summary = summary_of(Path(trial["run"]["run_dir"]))
-        assert summary["labels"] == {"study": "shared", "trial": trial["number"], "host": trial["run"]["host"]}
+        expected = {"study": "shared", "trial": trial["number"], "host": trial["run"]["host"]}
+        assert summary["labels"] == expected
     assert {row["label"] for row in shown["statistics"]["groups"]} == {"gru", "rnn", "lstm"}
 
 
@@ -83,5 +84,5 @@ def test_a_killed_workers_trial_is_retried_and_counted_once(
     assert retried["run"]["run_dir"].startswith(str(survivor_runs.resolve()))
     study_handle, _ = connect(postgres_url, "retry")
     states = sorted(trial.state.name for trial in study_handle.get_trials())
-    assert states == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"], "the dead attempt failed, its retry counted"
+    assert states == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"], "the dead attempt failed; its retry counts"
     assert len(list_runs(survivor_runs)) == 3

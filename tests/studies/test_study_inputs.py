@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import time
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def test_more_workers_than_cores_is_a_warning_with_its_reason(monkeypatch: pytes
     assert pool.oversubscription_warning(2) is None
     warning = pool.oversubscription_warning(3)
     assert warning is not None and "3 workers on 2 CPU cores" in warning and "--workers 2 or fewer" in warning
-    assert pool.threads_per_worker(1) == 2 and pool.threads_per_worker(2) == 1 and pool.threads_per_worker(3) == 1
+    assert [pool.threads_per_worker(workers) for workers in (1, 2, 3)] == [2, 1, 1]
 
 
 def test_a_storage_that_does_not_answer_is_an_error_within_10_seconds(
@@ -108,3 +109,15 @@ def test_an_existing_study_declared_differently_is_refused(
     assert "A study named 'same' already exists and was declared differently" in error
     assert "grid.train.seed is [0, 1, 2] here but [0, 1] in the stored study" in error
     assert "base.train.steps is 5 here but 4" in error and "another name" in error
+
+
+def test_without_the_studies_extra_the_error_names_the_install_command(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setitem(sys.modules, "optuna", None)  # as if it were not installed: importing it fails
+    code = main(["run", "--dataset", "names", "--task", "classify", "--cell", "gru", "--seeds", "2",
+                 "--steps", "2", "--runs-dir", str(tmp_path / "runs")])
+    assert code == 2
+    error = " ".join(capsys.readouterr().err.split())
+    assert "need optuna, which is not installed" in error and 'pip install -e ".[studies]"' in error
+    assert not list((tmp_path / "runs").glob("*/summary.json")), "nothing trains without the extra"

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from study_support import summary_of, workbench_process, write_study
+from study_support import summary_of, workbench_process
 
 from workbench.cli import main
 from workbench.runs import CHECKPOINT_FILE, list_runs
