@@ -96,7 +96,9 @@ def test_a_search_prunes_a_run_that_is_not_learning(
         assert f"hidden_size = {size}" in config
 
 
-def test_ctrl_c_stops_every_worker_with_a_checkpoint(tiny_corpora: Path, tmp_path: Path) -> None:
+def test_ctrl_c_stops_every_worker_with_a_checkpoint(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     runs = tmp_path / "runs"
     process = workbench_process(
         "run", "--dataset", "names", "--task", "classify", "--cell", "gru", "--seeds", "2", "--workers", "2",
@@ -121,6 +123,11 @@ def test_ctrl_c_stops_every_worker_with_a_checkpoint(tiny_corpora: Path, tmp_pat
     assert len(records) == 2
     for record in records:
         assert record.status == "stopped" and (record.run_dir / CHECKPOINT_FILE).is_file()
+    study = summary_of(records[0].run_dir)["labels"]["study"]
+    assert main(["study", "show", study, "--runs-dir", str(runs), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    states = [(trial["slot"], trial["state"]) for trial in shown["trials"]]
+    assert states == [(0, "waiting"), (1, "waiting")], "stopped trials are queued again for a later worker"
 
 
 def _training(runs: Path) -> list[Path]:

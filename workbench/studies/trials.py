@@ -25,7 +25,7 @@ from workbench.studies.storage import SLOT_ATTR
 
 OUTCOME_ATTR = "outcome"  # the run's RunOutcome as JSON
 RUN_ATTR = "run"  # where the run trains: run id, directory and host, set when it starts
-INTERRUPTED_ATTR = "interrupted"  # a signal stopped the run: the next `study run` queues it again
+INTERRUPTED_ATTR = "interrupted"  # a signal stopped the run; the trial was queued again
 SURPLUS_ATTR = "surplus"
 
 
@@ -85,8 +85,9 @@ class TrialRunner:
             raise TrialRunFailed(outcome.error or "the run failed")
         if outcome.status == "pruned":
             raise require("optuna").TrialPruned(f"trial {trial.number} was pruned")
-        if outcome.status == "stopped":
+        if outcome.status == "stopped":  # queued again at once, for another worker or a later run
             trial.set_user_attr(INTERRUPTED_ATTR, True)
+            trial.study.enqueue_trial(trial.params, user_attrs={SLOT_ATTR: trial.user_attrs[SLOT_ATTR]})
             raise TrialInterrupted(f"trial {trial.number} was stopped by a signal")
         assert outcome.validation is not None
         return float(outcome.validation)

@@ -42,8 +42,9 @@ def work(study: Any, runner: TrialRunner, stopper: Stopper) -> None:
 
 
 def requeue_unfinished(study: Any, spec: StudySpec) -> int:
-    """Queue again each planned trial that has no live or finished trial: those a signal stopped,
-    and those whose worker died more often than the retries allow. Returns how many."""
+    """Queue again each planned trial that has no live or finished trial (one whose workers died
+    more often than the retries allow, or a signal stopped before it could queue it again).
+    Returns how many."""
     optuna = require("optuna")
     state = optuna.trial.TrialState
     by_slot: dict[int, list[Any]] = {}
