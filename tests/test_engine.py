@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import json
 import threading
 import time
 from pathlib import Path
@@ -14,7 +15,7 @@ from engine_support import registry_with_faults, tiny_config
 from workbench.checkpoint import load_checkpoint, read_metadata
 from workbench.engine import Run, collector_paused
 from workbench.errors import CheckpointError, ConfigError
-from workbench.events import Event, RunFailed, RunFinished, StateChanged, StepDone
+from workbench.events import Evaluated, Event, RunFailed, RunFinished, StateChanged, StepDone
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, SAMPLES_FILE
 from workbench.training import learning_rate_factor
 
@@ -44,6 +45,26 @@ def test_a_run_emits_its_events_and_writes_its_directory(tiny_corpora: Path, tmp
         assert (run_dir / name).is_file(), name
     assert len((run_dir / METRICS_FILE).read_text().splitlines()) == len(events)
     assert "--- step 3" in (run_dir / SAMPLES_FILE).read_text()
+
+
+def test_a_pruned_run_keeps_its_checkpoint_and_its_labels(tiny_corpora: Path, tmp_path: Path) -> None:
+    """A study stops a run it gives up on with the status `pruned`, after the evaluation that
+    decided it; the run's labels (its study and trial) are in every summary it writes."""
+    run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=9, eval_every=3),
+              labels={"study": "search", "trial": 4})
+
+    def prune_on_evaluation(event: Event) -> None:
+        if isinstance(event, Evaluated) and event.split == "validation":
+            run.stop("pruned")
+
+    run.subscribe(prune_on_evaluation)
+    result, events = run_collecting(run)
+    assert isinstance(result, RunFinished) and result.status == "pruned"
+    assert result.summary["steps"] == 3 and result.summary["test"] == {}, "a pruned run is not tested"
+    assert read_metadata(run.run_dir / CHECKPOINT_FILE)["progress"]["step"] == 3
+    summary = json.loads((run.run_dir / "summary.json").read_text())
+    assert summary["status"] == "pruned" and summary["labels"] == {"study": "search", "trial": 4}
+    assert not [e for e in events if isinstance(e, StepDone) and e.step > 3]
 
 
 @pytest.mark.parametrize("stop_at", [4, 5])

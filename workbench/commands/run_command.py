@@ -2,7 +2,9 @@
 
 Everything is validated before any data loads. On a terminal a progress bar shows step, loss,
 metric, throughput and ETA; `--json` prints one JSON object per event and nothing else. SIGINT
-and SIGTERM stop the current run cleanly (checkpoint written) and exit with 130.
+and SIGTERM stop the current run cleanly (checkpoint written) and exit with 130. `--seeds`,
+`--workers` and `--storage` make the cells × seeds a study (workbench.studies), which ends with
+statistics over the seeds.
 """
 
 from __future__ import annotations
