@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sys
 import time
@@ -121,3 +122,18 @@ def test_without_the_studies_extra_the_error_names_the_install_command(
     error = " ".join(capsys.readouterr().err.split())
     assert "need optuna, which is not installed" in error and 'pip install -e ".[studies]"' in error
     assert not list((tmp_path / "runs").glob("*/summary.json")), "nothing trains without the extra"
+
+
+def test_an_unknown_study_is_an_error_naming_the_studies_there(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    path = write_study(tmp_path / "study.toml", "[study]\nname = \"known\"\nseeds = 2\n")
+    runs = ["--runs-dir", str(tmp_path / "runs")]
+    assert main(["study", "create", str(path), *runs]) == 0
+    capsys.readouterr()
+    assert main(["study", "show", "unknown", *runs]) == 2
+    assert "There is no study named 'unknown' in this storage (studies there: known)" in " ".join(
+        capsys.readouterr().err.split())
+    assert main(["study", "worker", "--study", "unknown", *runs]) == 2
+    assert main(["study", "list", *runs, "--json"]) == 0
+    assert [study["name"] for study in json.loads(capsys.readouterr().out)] == ["known"]
