@@ -33,7 +33,7 @@ def test_two_workers_with_their_own_runs_directories_share_one_study(
     tiny_corpora: Path, tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture
 ) -> None:
     study = write_study(tmp_path / "shared.toml", '[study]\nname = "shared"\nseeds = 2\n',
-                        cells=("gru", "rnn", "lstm"), steps=1000000)
+                        cells=("gru", "rnn"), steps=1000000)
     budget = ["--set", "train.time_budget=1.5"]  # each trial trains 1.5 s: long enough for both to join
     assert main(["study", "create", str(study), "--storage", postgres_url, *budget]) == 0
     machines = [tmp_path / "machine-a", tmp_path / "machine-b"]
@@ -41,7 +41,7 @@ def test_two_workers_with_their_own_runs_directories_share_one_study(
     outputs = [process.communicate(timeout=300)[0] for process in workers]
     assert [process.returncode for process in workers] == [0, 0], outputs
     shown = show("shared", postgres_url, capsys)
-    assert sorted(trial["slot"] for trial in shown["trials"]) == [0, 1, 2, 3, 4, 5]
+    assert sorted(trial["slot"] for trial in shown["trials"]) == [0, 1, 2, 3]
     assert {trial["state"] for trial in shown["trials"]} == {"complete"}
     by_machine = [{str(record.run_dir.resolve()) for record in list_runs(runs)} for runs in machines]
     assert all(by_machine), f"both workers should have trained: {outputs}"
@@ -50,13 +50,13 @@ def test_two_workers_with_their_own_runs_directories_share_one_study(
         summary = summary_of(Path(trial["run"]["run_dir"]))
         expected = {"study": "shared", "trial": trial["number"], "host": trial["run"]["host"]}
         assert summary["labels"] == expected
-    assert {row["label"] for row in shown["statistics"]["groups"]} == {"gru", "rnn", "lstm"}
+    assert {row["label"] for row in shown["statistics"]["groups"]} == {"gru", "rnn"}
 
 
 def test_a_killed_workers_trial_is_retried_and_counted_once(
     tiny_corpora: Path, tmp_path: Path, postgres_url: str, capsys: pytest.CaptureFixture
 ) -> None:
-    study = write_study(tmp_path / "retry.toml", '[study]\nname = "retry"\nseeds = 3\nheartbeat = 1\n',
+    study = write_study(tmp_path / "retry.toml", '[study]\nname = "retry"\nseeds = 2\nheartbeat = 1\n',
                         steps=1000000)
     assert main(["study", "create", str(study), "--storage", postgres_url,
                  "--set", "train.time_budget=1.5"]) == 0
@@ -77,12 +77,12 @@ def test_a_killed_workers_trial_is_retried_and_counted_once(
     output = survivor.communicate(timeout=300)[0]
     assert survivor.returncode == 0, output
     shown = show("retry", postgres_url, capsys)
-    assert sorted(trial["slot"] for trial in shown["trials"]) == [0, 1, 2]
+    assert sorted(trial["slot"] for trial in shown["trials"]) == [0, 1]
     assert {trial["state"] for trial in shown["trials"]} == {"complete"}
-    assert sorted(trial["retries"] for trial in shown["trials"]) == [0, 0, 1]
+    assert sorted(trial["retries"] for trial in shown["trials"]) == [0, 1]
     retried = next(trial for trial in shown["trials"] if trial["retries"])
     assert retried["run"]["run_dir"].startswith(str(survivor_runs.resolve()))
     study_handle, _ = connect(postgres_url, "retry")
     states = sorted(trial.state.name for trial in study_handle.get_trials())
-    assert states == ["COMPLETE", "COMPLETE", "COMPLETE", "FAIL"], "the dead attempt failed; its retry counts"
-    assert len(list_runs(survivor_runs)) == 3
+    assert states == ["COMPLETE", "COMPLETE", "FAIL"], "the dead attempt failed; its retry counts"
+    assert len(list_runs(survivor_runs)) == 2
