@@ -20,12 +20,13 @@ from workbench.app.history import load_track
 from workbench.app.tracking import PALETTE, RunTrack, format_number
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
+from workbench.studies.outcome import study_label
 
 if TYPE_CHECKING:
     from workbench.runs import RunRecord
 
 COLUMNS = ("run", "status", "metric", "val loss", "steps", "wall time", "parameters")
-ORDERS = ("newest", "best metric", "fastest", "cell")
+ORDERS = ("newest", "best metric", "fastest", "cell", "study")
 
 
 def sort_records(records: list[RunRecord], order: str) -> list[RunRecord]:
@@ -42,6 +43,14 @@ def sort_records(records: list[RunRecord], order: str) -> list[RunRecord]:
         return sorted(records, key=best_first)
     if order == "fastest":
         return sorted(records, key=lambda record: (record.wall_time is None, record.wall_time or 0.0))
+    if order == "study":
+        def by_study(record: RunRecord) -> tuple[bool, str, int, str]:
+            label = study_label(record)
+            if label is None:
+                return (True, "", 0, record.run_id)
+            return (False, label.study, label.trial if label.trial is not None else -1, record.run_id)
+
+        return sorted(records, key=by_study)
     return sorted(records, key=lambda record: (record.cell, record.run_id))
 
 
@@ -83,7 +92,7 @@ class RunsScreen(Screen):
         self._list_runs(self.runs_dir)
 
     def action_sort(self) -> None:
-        """Cycle the order of the table: newest, best metric, fastest, by cell."""
+        """Cycle the order of the table: newest, best metric, fastest, by cell, by study."""
         self.order = ORDERS[(ORDERS.index(self.order) + 1) % len(ORDERS)]
         self._show_records(self.records)
 
@@ -204,6 +213,9 @@ def _summary(record: RunRecord, track: RunTrack) -> Table:
     table.add_column()
     table.add_row("run", record.run_id)
     table.add_row("plugins", f"{record.dataset} · {record.cell} · {record.task}")
+    label = study_label(record)
+    if label is not None:
+        table.add_row("study", f"{label.study}, trial {label.trial}")
     table.add_row("status", record.status)
     table.add_row(record.metric_name, format_number(record.metric))
     table.add_row("val loss", format_number(record.loss))

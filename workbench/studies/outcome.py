@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from workbench.runs import read_run
+from workbench.runs import RunRecord, read_run
 
 COUNTED_STATUSES = ("completed", "early-stopped")  # runs that reached their end: the ones statistics use
 
@@ -50,12 +50,29 @@ class RunOutcome:
         return cls(**{key: value for key, value in data.items() if key in known})
 
 
+@dataclass(frozen=True)
+class StudyLabel:
+    """Which study and trial a run was trained for, and on which host."""
+
+    study: str
+    trial: int | None
+    host: str | None
+
+
+def study_label(record: RunRecord) -> StudyLabel | None:
+    """The study a run belongs to, from its summary; None for a run outside any study."""
+    labels = record.summary.get("labels") or {}
+    if not labels.get("study"):
+        return None
+    return StudyLabel(str(labels["study"]), labels.get("trial"), labels.get("host"))
+
+
 def read_outcome(run_dir: Path) -> RunOutcome:
     """The outcome of a run directory (a CheckpointError if it is not one)."""
     record = read_run(run_dir)
     summary = record.summary
     test = summary.get("test") or {}
-    labels = summary.get("labels") or {}
+    label = study_label(record)
     return RunOutcome(
         run_id=record.run_id,
         run_dir=str(Path(run_dir).resolve()),
@@ -69,7 +86,7 @@ def read_outcome(run_dir: Path) -> RunOutcome:
         parameters=record.parameters,
         tokens_per_second=record.tokens_per_second,
         error=summary.get("error"),
-        study=labels.get("study"),
-        trial=labels.get("trial"),
-        host=labels.get("host"),
+        study=label.study if label else None,
+        trial=label.trial if label else None,
+        host=label.host if label else None,
     )
