@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from workbench.atomic import atomic_write_json
-from workbench.errors import CheckpointError
+from workbench.config import RunConfig
+from workbench.errors import CheckpointError, WorkbenchError
 from workbench.events import Event, event_from_json
 from workbench.loggers import Logger
 
@@ -160,6 +161,19 @@ def read_run(run_dir: Path) -> RunRecord:
         tokens_per_second=summary.get("tokens_per_second"),
         summary=summary,
     )
+
+
+def run_settings(record: RunRecord) -> dict[str, Any]:
+    """A run's resolved settings as flat `kind.option` keys (cell options under `cell.`)."""
+    try:
+        config = RunConfig.from_toml(record.run_dir / CONFIG_FILE)
+    except WorkbenchError:
+        return {}
+    settings: dict[str, Any] = {"dataset": config.dataset, "task": config.task}
+    settings.update({f"train.{key}": value for key, value in config.train.items()})
+    for kind, name in (("dataset", config.dataset), ("cell", config.cell), ("task", config.task)):
+        settings.update({f"{kind}.{key}": value for key, value in config.options_for(kind, name).items()})
+    return settings
 
 
 def list_runs(runs_dir: Path | None = None) -> list[RunRecord]:

@@ -19,8 +19,6 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.clock import DisplayClock
-from workbench.config import RunConfig
-from workbench.errors import WorkbenchError
 from workbench.events import (
     Evaluated,
     Event,
@@ -33,7 +31,7 @@ from workbench.events import (
 )
 from workbench.formatting import format_duration, format_value
 from workbench.registry import Registry
-from workbench.runs import CONFIG_FILE, RunRecord
+from workbench.runs import RunRecord, run_settings
 
 
 class JsonReport:
@@ -207,19 +205,6 @@ def settings_table(records: list[RunRecord]) -> Table | None:
     for key in differing:
         table.add_row(key, *(format_value(one[key]) for one in settings))
     return table
-
-
-def run_settings(record: RunRecord) -> dict[str, Any]:
-    """A run's resolved settings as flat `kind.option` keys (cell options under `cell.`)."""
-    try:
-        config = RunConfig.from_toml(record.run_dir / CONFIG_FILE)
-    except WorkbenchError:
-        return {}
-    settings: dict[str, Any] = {"dataset": config.dataset, "task": config.task}
-    settings.update({f"train.{key}": value for key, value in config.train.items()})
-    for kind, name in (("dataset", config.dataset), ("cell", config.cell), ("task", config.task)):
-        settings.update({f"{kind}.{key}": value for key, value in config.options_for(kind, name).items()})
-    return settings
 
 
 def compare_table(records: list[RunRecord]) -> Table:

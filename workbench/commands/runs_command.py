@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from workbench.commands.run_report import print_comparison, run_settings
+from workbench.commands.run_report import print_comparison
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
 from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
@@ -107,12 +107,10 @@ def plot_confusion_matrix(args: argparse.Namespace) -> int:
 
 def _print_seed_statistics(console: Console, records: list[RunRecord]) -> None:
     """When some runs differ only by seed: their mean, interval and difference from the best."""
-    from workbench.studies.grouping import group_by_seed
-    from workbench.studies.outcome import read_outcome
+    from workbench.studies.grouping import seed_groups
 
-    groups = group_by_seed(({"cell": record.cell, **run_settings(record)}, read_outcome(record.run_dir))
-                           for record in records)
-    if not any(len(members) > 1 for members in groups.values()):
+    groups = seed_groups(records)
+    if groups is None:
         return
     try:
         from workbench.studies.report import print_statistics

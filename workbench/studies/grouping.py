@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from workbench.studies.outcome import RunOutcome
+from workbench.runs import RunRecord, run_settings
+from workbench.studies.outcome import RunOutcome, read_outcome
 
 SEED_KEY = "train.seed"
 # Settings that change how fast a run goes, not what it learns: runs differing in them still group.
@@ -28,6 +29,13 @@ def group_by_seed(items: Iterable[tuple[dict[str, Any], RunOutcome]]) -> dict[st
     differing = _differing_keys(firsts)
     return {_label(members[0][0], differing): [outcome for _, outcome in members]
             for members in groups.values()}
+
+
+def seed_groups(records: Iterable[RunRecord]) -> dict[str, list[RunOutcome]] | None:
+    """Runs on disk grouped as `group_by_seed` does, or None when no two differ only by seed."""
+    groups = group_by_seed(({"cell": record.cell, **run_settings(record)}, read_outcome(record.run_dir))
+                           for record in records)
+    return groups if any(len(members) > 1 for members in groups.values()) else None
 
 
 def _differing_keys(settings: list[dict[str, Any]]) -> list[str]:
