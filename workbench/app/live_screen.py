@@ -14,6 +14,7 @@ from workbench.app.chart import LineChart, Series
 from workbench.app.compare_table import CompareTable
 from workbench.app.metrics_panel import MetricsPanel
 from workbench.app.runner import RunQueue
+from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.tracking import Board, RunTrack
 
 SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
@@ -47,6 +48,7 @@ class LiveScreen(Screen):
         self.samples = RichLog(id="samples-log", wrap=True, markup=False, auto_scroll=True)
         self.log_view = RichLog(id="event-log", wrap=True, markup=False, auto_scroll=True)
         self.table = CompareTable(id="compare-table")
+        self.statistics = SeedStatistics(id="seed-statistics")
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -60,6 +62,7 @@ class LiveScreen(Screen):
                 yield self.log_view
             with TabPane("Compare (t)", id="compare"):
                 yield self.table
+                yield self.statistics
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -85,6 +88,7 @@ class LiveScreen(Screen):
         self.metrics.show(current, waiting=len(queue.pending), live=live)
         self._append_new(board.tracks)
         self.table.show(board.tracks)
+        self.statistics.show(board.tracks)
         self.sub_title = _describe(current)
 
     def _series(self, tracks: list[RunTrack]) -> list[Series]:

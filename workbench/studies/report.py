@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
+from rich.text import Text
 
 from workbench.formatting import format_duration
 from workbench.studies.results import StudyResults
@@ -16,9 +17,13 @@ from workbench.studies.statistics import TEST_NAME, Comparison, Estimate
 
 
 def print_statistics(console: Console, comparison: Comparison) -> None:
+    console.print(statistics_view(comparison))
+
+
+def statistics_view(comparison: Comparison) -> Group:
     """The statistics table, then the verdict in words."""
-    console.print(statistics_table(comparison))
-    console.print(f"[bold]verdict:[/] {comparison.verdict}", highlight=False)
+    verdict = Text.assemble(("verdict: ", "bold"), comparison.verdict)
+    return Group(statistics_table(comparison), verdict)
 
 
 def statistics_table(comparison: Comparison) -> Table:
