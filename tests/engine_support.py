@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +19,13 @@ from workbench.cells import State, StepCell, StepCellPlugin
 from workbench.config import RunConfig
 from workbench.hookspecs import hookimpl
 from workbench.registry import Registry, load_registry
+from workbench.runs import CHECKPOINT_FILE, METRICS_FILE
+from workbench.snapshot import saved_step
 from workbench.tasks import evaluation_rows
 
 TINY_CELL = {"hidden_size": 16, "layers": 1}
+TINY_FLAGS = ["--set", "cell.hidden_size=16", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",
+              "--batch-size", "8"]
 
 
 def tiny_config(corpora: Path, runs_dir: Path, cell: str = "gru", **train: Any) -> RunConfig:
@@ -133,3 +142,43 @@ def simulated_time(monkeypatch: Any, step_seconds: float, item_seconds: float) -
     monkeypatch.setattr(TimedClassify, "item_seconds", item_seconds)
     monkeypatch.setattr(TimedClassify, "evaluations", [])
     return clock
+
+
+def workbench_process(corpora: Path, *args: str, **popen: Any) -> subprocess.Popen:
+    """`workbench ARGS` in a process of its own (for signals and pipes), on the given corpora."""
+    env = {**os.environ, "WORKBENCH_CORPORA": str(corpora), "COLUMNS": "250"}
+    return subprocess.Popen([sys.executable, "-m", "workbench", *args], text=True, env=env, **popen)
+
+
+def logged_steps(run_dir: Path) -> list[int]:
+    """The step numbers of the step events in a run's metrics log, in order."""
+    events = [json.loads(line) for line in (run_dir / METRICS_FILE).read_text().splitlines() if line.strip()]
+    return [event["step"] for event in events if event["event"] == "step"]
+
+
+def killed_run(runs_dir: Path, corpora: Path) -> Path:
+    """A names classifier killed with SIGKILL once it had logged steps past its latest checkpoint:
+    what a crash, an out-of-memory kill or a closed laptop leaves behind. Returns its directory."""
+    process = workbench_process(
+        corpora, "run", "--dataset", "names", "--cell", "gru", "--task", "classify", "--runs-dir",
+        str(runs_dir), "--steps", "1000000", "--epochs", "0", "--eval-every", "3", *TINY_FLAGS, "--json",
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        run_dir = None
+        for line in process.stdout:
+            event = json.loads(line)
+            run_dir = Path(event["run_dir"]) if event["event"] == "run_started" else run_dir
+            if run_dir is None or event["event"] != "step" or event["step"] < 5:
+                continue
+            process.send_signal(signal.SIGSTOP)  # frozen: the files cannot change while we look
+            if (run_dir / CHECKPOINT_FILE).is_file() and max(logged_steps(run_dir)) > saved_step(run_dir):
+                break
+            process.send_signal(signal.SIGCONT)
+        process.kill()
+        process.wait(timeout=20)
+    finally:
+        process.kill()
+    assert run_dir is not None, "the run never started"
+    return run_dir

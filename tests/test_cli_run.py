@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-from engine_support import registry_with_faults
+from engine_support import logged_steps, registry_with_faults, workbench_process
 
 from workbench import registry as registry_module
 from workbench.cli import build_parser, main
 from workbench.commands.run_command import build_config
-from workbench.runs import CHECKPOINT_FILE, list_runs
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, list_runs
+from workbench.snapshot import saved_step
 
 TINY = ["--set", "cell.hidden_size=16", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",
         "--batch-size", "8"]
@@ -86,6 +89,43 @@ def test_a_missing_corpus_exits_2(
     code = run_cli(tmp_path, "--cell", "gru", "--steps", "2", "--corpora", str(tmp_path / "nowhere"))
     assert code == 2
     assert "'names'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists(), "bad input creates no run directory"
+
+
+def test_bad_input_files_and_values_exit_2_and_create_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    binary = tmp_path / "run.toml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff")
+    assert main(["run", "--config", str(binary)]) == 2
+    error = capsys.readouterr().err
+    assert "is not a UTF-8 text file" in error and "Traceback" not in error
+    one_language = tmp_path / "corpora" / "names"
+    one_language.mkdir(parents=True)
+    (one_language / "Scottish.txt").write_text("Smith\nBrown\nWilson\nCampbell\nStewart\nRobertson\n"
+                                               "Thomson\nAnderson\nMacdonald\nScott\nReid\n")
+    monkeypatch.setenv("WORKBENCH_CORPORA", str(tmp_path / "corpora"))
+    assert run_cli(tmp_path, "--cell", "gru", "--steps", "2") == 2
+    assert "has a single class, Scottish; a classifier needs at least two" in capsys.readouterr().err
+    assert run_cli(tmp_path, "--cell", "gru", "--steps", "2", "--learning-rate", "nan") == 2
+    assert "train.learning_rate = nan is not a finite number" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_text_in_errors_is_never_read_as_markup(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    assert run_cli(tmp_path, "--cell", "[red]gr[/red]u", "--steps", "2") == 2
+    assert "There is no cell named '[red]gr[/red]u'" in capsys.readouterr().err
+    assert run_cli(tmp_path, "--cell", "x[/]", "--steps", "2") == 2
+    assert "There is no cell named 'x[/]'" in capsys.readouterr().err
+    assert run_cli(tmp_path, "--cell", "gru", "--steps", "2", "--eval-every", "2") == 0
+    (run,) = list_runs(tmp_path / "runs")
+    capsys.readouterr()
+    assert main(["run", "--resume", str(run.run_dir), "--set", "cell.hidden_size=32"]) == 2
+    assert "Only [train] settings may change on resume" in capsys.readouterr().err
 
 
 def test_resume_from_the_command_line(
@@ -97,9 +137,6 @@ def test_resume_from_the_command_line(
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     assert events[0]["resumed_from_step"] == 3
     assert [e["step"] for e in events if e["event"] == "step"] == [4, 5]
-    assert main(["run", "--resume", str(run.run_dir), "--json"]) == 0  # its config.toml now says 5 steps
-    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert not [e for e in events if e["event"] == "step"] and events[-1]["summary"]["steps"] == 5
     assert main(["run", "--resume", str(run.run_dir), "--cell", "lstm", "--steps", "6"]) == 2
     assert "trained with cell 'gru'" in capsys.readouterr().err
 
@@ -144,6 +181,128 @@ def test_run_help_shows_the_defaults_runs_really_get(capsys: pytest.CaptureFixtu
     assert "default: classify 6, generate 12)" in text
     assert "default: classify 1, generate 0)" in text
     assert "replaces the task's default bounds" in text
+
+
+def test_resume_takes_a_run_id_says_where_it_resumed_and_leaves_a_complete_run_alone(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    runs = str(tmp_path / "runs")
+    assert run_cli(tmp_path, "--cell", "gru", "--steps", "3", "--eval-every", "3") == 0
+    (run,) = list_runs(tmp_path / "runs")
+    capsys.readouterr()
+    assert main(["run", "--resume", run.run_id, "--runs-dir", runs, "--steps", "5"]) == 0
+    assert "resumed from step 3" in capsys.readouterr().out
+    log = (run.run_dir / METRICS_FILE).read_text()
+    complete = f"{run.run_id} is already complete (completed after 5 steps): nothing to do"
+    for resumed in ([], ["--steps", "5"], ["--steps", "4", "--learning-rate", "0.1"]):
+        assert main(["run", "--resume", run.run_id, "--runs-dir", runs, *resumed]) == 0
+        assert capsys.readouterr().out.startswith(complete)
+        assert (run.run_dir / METRICS_FILE).read_text() == log, "a complete run is not run again"
+    assert main(["run", "--resume", run.run_id, "--runs-dir", runs, "--json"]) == 0
+    output = capsys.readouterr()
+    assert output.out == "" and output.err.startswith(complete)
+
+
+def test_a_stopped_run_says_where_its_checkpoint_is_and_the_command_that_resumes_it(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    process = workbench_process(
+        tiny_corpora, "run", "--dataset", "names", "--cell", "gru", "--task", "classify", "--runs-dir",
+        str(tmp_path / "runs"), "--steps", "1000000", "--epochs", "0", "--eval-every", "1", *TINY,
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if "validation:" in line:
+                break
+        process.send_signal(signal.SIGINT)
+        rest = process.stdout.read()
+        assert process.wait(timeout=30) == 130
+    finally:
+        process.kill()
+    (run,) = list_runs(tmp_path / "runs")
+    assert f"checkpoint: {run.run_dir / CHECKPOINT_FILE}" in rest
+    resume = next(line for line in rest.splitlines() if line.startswith("resume with: "))
+    command = shlex.split(resume.removeprefix("resume with: "))
+    assert command[:3] == ["workbench", "run", "--resume"]
+    step = saved_step(run.run_dir)
+    assert main([*command[1:], "--steps", str(step + 2)]) == 0  # the command works as printed
+    assert f"resumed from step {step}" in capsys.readouterr().out
+
+
+def test_a_closed_standard_output_stops_the_run_cleanly(tiny_corpora: Path, tmp_path: Path) -> None:
+    process = workbench_process(
+        tiny_corpora, "run", "--dataset", "names", "--cell", "gru", "--task", "classify", "--runs-dir",
+        str(tmp_path / "runs"), "--steps", "1000000", "--epochs", "0", *TINY, "--json",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None and process.stderr is not None
+        head = [json.loads(process.stdout.readline()) for _ in range(2)]
+        process.stdout.close()  # what `| head -2` does
+        error = process.stderr.read()
+        assert process.wait(timeout=30) == 130, error
+    finally:
+        process.kill()
+    assert [event["event"] for event in head] == ["run_started", "step"]
+    assert error == "", "the output ends quietly"
+    (run,) = list_runs(tmp_path / "runs")
+    assert run.status == "stopped", "a reader going away is not a failure of the run"
+    assert (run.run_dir / CHECKPOINT_FILE).is_file()
+
+    listing = workbench_process(tiny_corpora, "runs", "--runs-dir", str(tmp_path / "runs"), "--json",
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()
+    assert listing.wait(timeout=30) == 141 and listing.stderr.read() == ""
+
+
+def test_ctrl_c_while_torch_imports_ends_with_one_line(tiny_corpora: Path, tmp_path: Path) -> None:
+    process = workbench_process(
+        tiny_corpora, "run", "--dataset", "names", "--cell", "gru", "--task", "classify", "--runs-dir",
+        str(tmp_path / "runs"), "--steps", "5", *TINY, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        maps = Path(f"/proc/{process.pid}/maps")
+        deadline = time.monotonic() + 60
+        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+            time.sleep(0.002)  # torch's shared libraries appear as soon as its import begins
+        process.send_signal(signal.SIGINT)
+        output, error = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 130
+    assert error == "workbench: interrupted\n" and output == ""
+    assert not (tmp_path / "runs").exists()
+
+
+def test_predict_falls_back_to_the_latest_weights_of_a_run_never_evaluated(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    process = workbench_process(
+        tiny_corpora, "run", "--dataset", "names", "--cell", "gru", "--task", "classify", "--runs-dir",
+        str(tmp_path / "runs"), "--steps", "1000000", "--epochs", "0", "--eval-every", "1000000", *TINY,
+        "--json", stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            if json.loads(line)["event"] == "step":
+                break
+        process.send_signal(signal.SIGINT)
+        process.stdout.read()
+        assert process.wait(timeout=30) == 130
+    finally:
+        process.kill()
+    (run,) = list_runs(tmp_path / "runs")
+    assert not (run.run_dir / BEST_FILE).exists() and logged_steps(run.run_dir)
+    assert main(["predict", run.run_id, "Rossi", "--runs-dir", str(tmp_path / "runs")]) == 0
+    output = capsys.readouterr()
+    assert f"has no {BEST_FILE} (it was never evaluated): using its latest weights" in output.err
+    assert "Italian" in output.out
 
 
 def test_sigint_stops_cleanly_with_a_checkpoint(tiny_corpora: Path, tmp_path: Path) -> None:

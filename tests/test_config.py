@@ -146,6 +146,13 @@ def test_malformed_toml_names_the_file_and_line(tmp_path: Path) -> None:
         RunConfig.from_toml(path)
 
 
+def test_a_config_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_bytes(b'dataset = "names"\ncell = "gru"\n\xff\xfe\x00binary')
+    with pytest.raises(ConfigError, match=r"run\.toml is not a UTF-8 text file: byte 0xff .*line 3"):
+        RunConfig.from_toml(path)
+
+
 def test_missing_plugin_choice_and_unknown_keys(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no task chosen"):
         RunConfig.from_toml(write(tmp_path, 'dataset = "names"\ncell = "gru"\n'))

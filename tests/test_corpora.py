@@ -165,7 +165,7 @@ def test_pull_of_something_that_is_not_a_zip_fails_cleanly(tmp_path: Path) -> No
     fake.write_text("<html>moved</html>")
     with pytest.raises(CorpusError, match="not a zip archive"):
         pull("names", to=tmp_path / "installed", url=fake.as_uri())
-    assert list((tmp_path / "installed").iterdir()) == []
+    assert not (tmp_path / "installed").exists(), "a failed pull removes the directory it created"
 
 
 def _gutenberg_edition(poem: str) -> str:
@@ -200,4 +200,19 @@ def test_pull_divina_of_another_text_fails_cleanly(tmp_path: Path) -> None:
     source.write_text("The Project Gutenberg eBook of something else\n")
     with pytest.raises(CorpusError, match="not the expected edition"):
         pull("divina", to=tmp_path / "installed", url=source.as_uri())
-    assert list((tmp_path / "installed").iterdir()) == []
+    assert not (tmp_path / "installed").exists()
+
+
+def test_pull_without_a_network_is_a_download_failure_that_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "new" / "corpora"
+    unreachable = "http://127.0.0.1:9/names.zip"  # the discard port: the connection is refused
+    code = main(["corpora", "pull", "names", "--from", unreachable, "--to", str(target)])
+    error = capsys.readouterr().err
+    assert code == 1, "a network failure is not bad input"
+    assert "download failed:" in error and "network connection" in error and "Traceback" not in error
+    assert not (tmp_path / "new").exists(), "the directories the pull made are removed again"
+    with pytest.raises(CorpusError, match="Check the path given with --from"):
+        pull("names", to=target, url=(tmp_path / "absent.zip").as_uri())
+    assert not (tmp_path / "new").exists()

@@ -48,6 +48,15 @@ def test_parse_rejects_bad_values_naming_the_field(param, raw, message):
     assert f"cell 'gru'.{param.name}" in str(caught.value)
 
 
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", float("nan"), float("inf")])
+def test_floats_must_be_finite_unless_declared_otherwise(raw):
+    with pytest.raises(ConfigError, match="is not a finite number"):
+        RATE.parse(raw, owner="train")  # nan slips past `min`: every comparison with it is false
+    unbounded = Param("scale", float, 1.0, "any number, infinity included", finite=False)
+    assert unbounded.parse(raw) != 0.0
+    assert declaration_problems([Param("bad", float, float("inf"), "x")]) != []
+
+
 def test_resolve_fills_defaults_and_rejects_unknown_names():
     assert resolve("cell 'x'", [HIDDEN, MODE], {"mode": "relu"}) == {"hidden_size": 256, "mode": "relu"}
     with pytest.raises(ConfigError) as caught:

@@ -220,6 +220,27 @@ def test_classify_refuses_an_empty_split():
         prepared(Classify, NoValidation())
 
 
+def test_classify_needs_two_classes_with_training_examples():
+    class OnlyEnglishTrains(TinyNames):
+        def classification(self, seed: int) -> ClassificationData:
+            data = super().classification(seed)
+            english = [example for example in data.train if example.label == 0]
+            return ClassificationData(data.classes, english, data.validation, data.test)
+
+    with pytest.raises(ConfigError, match=r"only one of its 3 classes, English \(Italian, Russian: none\)"):
+        prepared(Classify, OnlyEnglishTrains())
+
+    class OneLanguage(TinyNames):
+        def classification(self, seed: int) -> ClassificationData:
+            data = super().classification(seed)
+            def only(examples: list[Example]) -> list[Example]:
+                return [example for example in examples if example.label == 0]
+            return ClassificationData(["English"], only(data.train), only(data.validation), only(data.test))
+
+    with pytest.raises(ConfigError, match="has a single class, English; a classifier needs at least two"):
+        prepared(Classify, OneLanguage())
+
+
 # generate
 
 

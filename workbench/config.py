@@ -287,9 +287,17 @@ def read_toml(path: Path | str) -> dict[str, Any]:
     """A TOML file's tables; a syntax or read problem is a ConfigError naming the file (and line)."""
     path = Path(path)
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        return tomllib.loads(raw.decode("utf-8"))
     except OSError as error:
         raise ConfigError(f"Cannot read config file {path}: {error.strerror}. Check the path.") from None
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        raise ConfigError(
+            f"{path} is not a UTF-8 text file: byte 0x{raw[error.start]:02x} at offset {error.start} "
+            f"(line {line}) cannot be decoded. A config file is TOML text; check that you gave the "
+            "right file, or save it as UTF-8."
+        ) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path} is not valid TOML: {error}. Fix that line and try again.") from None
 

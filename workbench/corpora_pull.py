@@ -2,7 +2,7 @@
 
 Everything happens in a staging directory beside the destination; the corpus is moved into place
 only after every file matches the manifest's checksum, so a failed or interrupted pull leaves the
-corpora directory as it was.
+corpora directory as it was (a directory the pull had to create is removed again).
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import os
 import shutil
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from workbench.corpora import Manifest, get_manifest, mismatches, user_corpora_dir
-from workbench.errors import CorpusError
+from workbench.errors import CorpusError, DownloadFailed
 
 Progress = Callable[[int, "int | None"], None]
 _CHUNK = 1 << 16
@@ -36,9 +37,18 @@ def pull(
     """
     manifest = get_manifest(name)
     destination = Path(to).expanduser() if to is not None else user_corpora_dir()
+    created = _missing_directories(destination)
+    try:
+        return _pull_into(manifest, destination, url or manifest.source_url, on_progress)
+    except BaseException:
+        _remove_if_empty(created)
+        raise
+
+
+def _pull_into(manifest: Manifest, destination: Path, url: str, on_progress: Progress | None) -> Path:
     try:
         destination.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".pull-{name}-", dir=destination))
+        staging = Path(tempfile.mkdtemp(prefix=f".pull-{manifest.name}-", dir=destination))
     except OSError as error:
         raise CorpusError(
             f"Cannot write corpora into {destination}: {error.strerror or error}. "
@@ -46,23 +56,42 @@ def pull(
         ) from None
     try:
         download = staging / "download"
-        _download(url or manifest.source_url, download, on_progress)
+        _download(url, download, on_progress)
         built = staging / "corpus"
         _unpack(manifest, download, built)
         problems = mismatches(manifest, built)
         if problems:
             raise CorpusError(
-                f"The download of corpus {name!r} from {url or manifest.source_url} does not match "
-                f"its manifest ({'; '.join(problems)}); nothing was installed. The source may have "
-                "changed: check the address, or install a verified copy and point WORKBENCH_CORPORA "
-                "at it."
+                f"The download of corpus {manifest.name!r} from {url} does not match its manifest "
+                f"({'; '.join(problems)}); nothing was installed. The source may have changed: check "
+                "the address, or install a verified copy and point WORKBENCH_CORPORA at it."
             )
         return _install(built / manifest.target, destination / manifest.target, staging)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _missing_directories(directory: Path) -> list[Path]:
+    """`directory` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not directory.exists() and directory != directory.parent:
+        missing.append(directory)
+        directory = directory.parent
+    return missing
+
+
+def _remove_if_empty(directories: list[Path]) -> None:
+    """Undo the directories a failed pull created (deepest first), so it leaves nothing behind."""
+    for directory in directories:
+        try:
+            directory.rmdir()
+        except OSError:
+            return
+
+
 def _download(url: str, target: Path, on_progress: Progress | None) -> None:
+    """Fetch `url` into `target`. A network or server failure is DownloadFailed (nothing the person
+    typed is wrong); an address that cannot be used, or a file:// path with no file, is a CorpusError."""
     try:
         with urllib.request.urlopen(url, timeout=60) as response, open(target, "wb") as out:
             length = response.headers.get("Content-Length")
@@ -73,11 +102,23 @@ def _download(url: str, target: Path, on_progress: Progress | None) -> None:
                 done += len(block)
                 if on_progress is not None:
                     on_progress(done, total)
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
+    except ValueError as error:
         raise CorpusError(
-            f"Could not download {url}: {reason}. Check the address and your connection, or pass "
-            "--from with a mirror or a file:// path to a copy you already have."
+            f"{url!r} is not an address to download from ({error}): give an http(s):// or file:// URL "
+            "with --from."
+        ) from None
+    except urllib.error.HTTPError as error:
+        raise DownloadFailed(
+            f"Could not download {url}: the server answered {error.code} {error.reason}. Try again "
+            "later, or pass --from with a mirror or a file:// path to a copy you already have."
+        ) from None
+    except OSError as error:  # urllib.error.URLError included
+        reason = getattr(error, "reason", error)
+        if urllib.parse.urlparse(url).scheme == "file":
+            raise CorpusError(f"Could not read {url}: {reason}. Check the path given with --from.") from None
+        raise DownloadFailed(
+            f"Could not download {url}: {reason}. Check your network connection and try again, or "
+            "pass --from with a mirror or a file:// path to a copy you already have."
         ) from None
 
 

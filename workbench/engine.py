@@ -1,9 +1,11 @@
 """A training run: its directory, its controls (pause, resume, stop) and the events it emits.
 
-`Run` validates its config when built, so every mistake surfaces before data loads. `start()`
-trains on a background thread (the app); `run_sync()` trains on the calling thread (the CLI).
-Every event goes first to the run's loggers (the always-on jsonl one, then the chosen ones), then
-to subscribers; both are called on the training thread and must return quickly.
+`Run` validates its config when built, so every mistake surfaces before data loads, and creates
+its run directory only once the data is prepared, so bad input (a missing corpus) leaves nothing
+behind. While it trains, the run holds its directory's lock (workbench.run_lock). `start()` trains
+on a background thread (the app); `run_sync()` trains on the calling thread (the CLI). Every event
+goes first to the run's loggers (the always-on jsonl one, then the chosen ones), then to
+subscribers; both are called on the training thread and must return quickly.
 """
 
 from __future__ import annotations
@@ -21,21 +23,24 @@ from workbench.atomic import atomic_write
 from workbench.budget import EVALUATION_BATCH_FACTOR, Bounds, Costs, TimePlan
 from workbench.clock import Stopwatch
 from workbench.config import RunConfig
-from workbench.errors import RunFailed, WorkbenchError
+from workbench.errors import CheckpointError, RunFailed, WorkbenchError
 from workbench.events import Event, RunFinished, RunStarted
 from workbench.events import RunFailed as RunFailedEvent
 from workbench.loggers import Logger
 from workbench.loop import Session, StopRequest, TrainingLoop
 from workbench.registry import Registry, default_registry
+from workbench.run_lock import RunLock, busy_message, is_live
 from workbench.runs import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
     JsonlLogger,
     create_run_dir,
     default_runs_dir,
+    read_run,
+    rewind_logs,
     write_summary,
 )
-from workbench.snapshot import Progress, check_resumable, restore_snapshot
+from workbench.snapshot import Progress, already_complete, check_resumable, restore_snapshot, saved_step
 from workbench.threads import ThreadsPolicy
 from workbench.training import Blame, build_optimizer, pick_device
 
@@ -81,14 +86,15 @@ class Run:
         self.train = self.resolved.train
         self.device = pick_device(self.train["device"])
         self.resume_from = Path(resume) if resume is not None else None
+        self.run_dir: Path | None = self.resume_from  # a new run's directory is made once data is ready
+        self.run_id = self.resume_from.name if self.resume_from is not None else ""
+        self.complete = False  # resuming it would train nothing (see snapshot.already_complete)
         if self.resume_from is not None:
             check_resumable(self.resume_from, self.config)
-            self.run_dir = self.resume_from
-        else:
-            runs_dir = config.runs_dir or default_runs_dir()
-            self.run_dir = create_run_dir(runs_dir, self.config.dataset, self.config.cell, self.config.task)
-        atomic_write(self.run_dir / CONFIG_FILE, self.config.to_toml().encode("utf-8"))
-        self.run_id = self.run_dir.name
+            if is_live(self.resume_from):
+                raise CheckpointError(busy_message(self.resume_from))
+            self.complete = already_complete(self.resume_from, self.train)
+        self._run_lock: RunLock | None = None
         self.result: RunFinished | RunFailedEvent | None = None
         self.error: BaseException | None = None  # what ended a failed run, its traceback for --debug
         self._subscribers: list[Subscriber] = []
@@ -167,7 +173,8 @@ class Run:
     # Data
     def prepare(self) -> None:
         """Load the corpus and let the task read it. A WorkbenchError (e.g. a missing corpus) is
-        raised as is; any other failure becomes errors.RunFailed naming the plugin."""
+        raised as is; any other failure becomes errors.RunFailed naming the plugin. Nothing is
+        written: the run directory does not exist yet."""
         if self._task is not None:
             return
         if self._preparation_error is not None:
@@ -183,7 +190,6 @@ class Run:
         except Exception as error:  # noqa: BLE001 - a plugin's failure is reported, not raised raw
             failure = error if isinstance(error, WorkbenchError) else RunFailed(self._blame.describe(error))
             self._preparation_error = failure
-            self._write_summary(self._failure_summary(str(failure), 0))
             if failure is error:
                 raise
             raise failure from error
@@ -191,15 +197,15 @@ class Run:
 
     # The loop (training thread)
     def _execute(self) -> None:
-        self._loggers = [JsonlLogger(self.run_dir)]
+        if self.complete:
+            self._end_unchanged()
+            return
         try:
             with self._lock:
                 if self._state == "pending":
                     self._state = "running"
-            self._write_summary({"run_id": self.run_id, "status": "running", **self.config.names()})
-            for info in self.resolved.loggers:
-                self._loggers.append(info.cls(self.run_dir, self.resolved.logger_options[info.name]))
             self.prepare()
+            self._open_run_dir()
             self._train()
         except Exception as error:  # noqa: BLE001 - every failure ends as a RunFailed event
             self.error = error
@@ -211,6 +217,37 @@ class Run:
             for logger in self._loggers:
                 logger.close()
             self._loggers = []
+            if self._run_lock is not None:
+                self._run_lock.release()
+                self._run_lock = None
+
+    def _open_run_dir(self) -> None:
+        """Create the run's directory (or take over the resumed one), lock it, record the config,
+        mark the run as running and open its loggers. A resumed run's logs are rewound to its
+        checkpoint's step first."""
+        if self.run_dir is None:
+            runs_dir = self.config.runs_dir or default_runs_dir()
+            self.run_dir = create_run_dir(runs_dir, self.config.dataset, self.config.cell, self.config.task)
+            self.run_id = self.run_dir.name
+        run_lock = RunLock(self.run_dir)
+        run_lock.acquire()
+        self._run_lock = run_lock
+        if self.resume_from is not None:
+            rewind_logs(self.run_dir, saved_step(self.run_dir))
+        atomic_write(self.run_dir / CONFIG_FILE, self.config.to_toml().encode("utf-8"))
+        self._loggers = [JsonlLogger(self.run_dir)]
+        self._write_summary({"run_id": self.run_id, "status": "running", **self.config.names()})
+        for info in self.resolved.loggers:
+            self._loggers.append(info.cls(self.run_dir, self.resolved.logger_options[info.name]))
+
+    def _end_unchanged(self) -> None:
+        """A resumed run that is already complete ends at once with its saved result; no file changes."""
+        record = read_run(self.run_dir)
+        with self._lock:
+            self._state = "finished"
+        self.result = RunFinished(self.run_id, record.status, record.summary)
+        for callback in self._subscribers:
+            callback(self.result)
 
     def _train(self) -> None:
         task, train, device = self._task, self.train, self.device
@@ -255,7 +292,8 @@ class Run:
         return TimePlan(bounds, Costs.guessed(checkpoint_bytes))
 
     def _end(self, state: str, event: RunFinished | RunFailedEvent, summary: dict[str, Any]) -> None:
-        self._write_summary(summary)
+        if self._run_lock is not None:  # only the process that holds the directory writes to it
+            self._write_summary(summary)
         with self._lock:
             self._state = state
         self.result = event

@@ -1,6 +1,15 @@
-"""User-facing errors: each one is a single paragraph that names the problem and the fix."""
+"""User-facing errors: each one is a single paragraph that names the problem and the fix.
+
+Exit codes of the headless commands: 0 done, 1 a failure that is not the input's fault (a run
+that failed, a download that could not be made), 2 bad input, 130 interrupted (Ctrl-C, SIGTERM,
+or, for `workbench run`, standard output closed by its reader), 141 standard output closed by its
+reader for the other commands.
+"""
 
 import traceback
+
+INTERRUPTED = 130
+OUTPUT_CLOSED = 141  # 128 + SIGPIPE: what a shell reports when a pipe's reader goes away
 
 
 class WorkbenchError(Exception):
@@ -23,6 +32,13 @@ class CheckpointError(WorkbenchError):
 
 class RunFailed(Exception):
     """A run that started but could not finish (exit code 1 in headless mode)."""
+
+    exit_code = 1
+
+
+class DownloadFailed(Exception):
+    """A download that failed on the way (no network, a server error), not through bad input
+    (exit code 1 in headless mode)."""
 
     exit_code = 1
 

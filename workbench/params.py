@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ class Param:
     choices: tuple[Any, ...] | None = None
     min: float | None = None
     max: float | None = None
+    finite: bool = True  # a float must be a finite number (not nan or inf) unless declared False
 
     def parse(self, raw: Any, owner: str = "") -> Any:
         """Turn a TOML value or a command-line string into a checked value of this type."""
@@ -35,6 +37,10 @@ class Param:
     def check(self, value: Any, owner: str = "") -> None:
         """Raise ConfigError if `value` is outside the declared choices or range."""
         where = f"{owner}.{self.name}" if owner else self.name
+        if self.type is float and self.finite and not math.isfinite(value):
+            raise ConfigError(
+                f"{where} = {value!r} is not a finite number: give a finite float ({self.describe_range()})."
+            )
         if self.choices is not None and value not in self.choices:
             allowed = ", ".join(format_value(choice) for choice in self.choices)
             raise ConfigError(f"{where} = {format_value(value)} is not allowed: choose one of {allowed}.")
@@ -64,6 +70,7 @@ class Param:
             "choices": list(self.choices) if self.choices is not None else None,
             "min": self.min,
             "max": self.max,
+            "finite": self.finite,
         }
 
     def _coerce(self, raw: Any, owner: str) -> Any:

@@ -6,6 +6,10 @@
     runs/<id>/checkpoint.safetensors   the latest state, to resume from
     runs/<id>/best.safetensors         weights at the best validation metric, for predict/sample
     runs/<id>/summary.json             status and final numbers (rewritten atomically)
+    runs/<id>/run.lock                 locked by the process training the run (workbench.run_lock)
+
+A summary that says "running" while no process holds the lock is a run that was killed: it is
+read back as "interrupted", and resuming it first rewinds its logs to its checkpoint's step.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from workbench.atomic import atomic_write_json
+from workbench.atomic import atomic_write, atomic_write_json
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError, WorkbenchError
 from workbench.events import Event, event_from_json
 from workbench.loggers import Logger
+from workbench.run_lock import is_live
 
 RUNS_DIR_ENV = "WORKBENCH_RUNS_DIR"
 CONFIG_FILE = "config.toml"
@@ -30,6 +35,8 @@ SAMPLES_FILE = "samples.txt"
 CHECKPOINT_FILE = "checkpoint.safetensors"
 BEST_FILE = "best.safetensors"
 SUMMARY_FILE = "summary.json"
+INTERRUPTED = "interrupted"  # the status of a run whose process died while it trained
+_SAMPLES_HEADER = "--- step "
 
 
 def default_runs_dir() -> Path:
@@ -102,9 +109,45 @@ def read_event_log(run_dir: Path) -> EventLog:
     return EventLog(path, events, damaged)
 
 
+def rewind_logs(run_dir: Path, step: int) -> None:
+    """Drop what the metrics log and the samples recorded after `step`, atomically.
+
+    A run killed between two checkpoints logged steps that its last checkpoint does not hold; the
+    resumed run trains them again, so they would otherwise appear twice. A line cut short by the
+    kill is dropped too.
+    """
+    metrics = run_dir / METRICS_FILE
+    if metrics.is_file():
+        lines = metrics.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if _logged_at_or_before(line, step)]
+        if kept != lines:
+            atomic_write(metrics, "".join(kept).encode("utf-8"))
+    samples = run_dir / SAMPLES_FILE
+    if samples.is_file():
+        lines = samples.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept, block_step = [], 0
+        for line in lines:
+            if line.startswith(_SAMPLES_HEADER) and line[len(_SAMPLES_HEADER):].strip().isdigit():
+                block_step = int(line[len(_SAMPLES_HEADER):])
+            if block_step <= step:
+                kept.append(line)
+        if kept != lines:
+            atomic_write(samples, "".join(kept).encode("utf-8"))
+
+
+def _logged_at_or_before(line: str, step: int) -> bool:
+    if not line.endswith("\n"):
+        return False  # cut short mid-write
+    try:
+        data = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and int(data.get("step") or 0) <= step
+
+
 def append_samples(path: Path, step: int, texts: list[str]) -> None:
     with open(path, "a", encoding="utf-8") as file:
-        file.write(f"--- step {step}\n")
+        file.write(f"{_SAMPLES_HEADER}{step}\n")
         file.writelines(text + "\n" for text in texts)
 
 
@@ -142,6 +185,9 @@ def read_run(run_dir: Path) -> RunRecord:
         raise CheckpointError(f"{run_dir} is not a run directory: it has no {SUMMARY_FILE}.") from None
     except (OSError, ValueError) as error:
         raise CheckpointError(f"{path} cannot be read ({error}); the run directory may be damaged.") from None
+    status = summary.get("status", "?")
+    if status == "running" and not is_live(run_dir):
+        status = INTERRUPTED
     metric_name = summary.get("metric", "loss")
     shown = summary.get("best_validation") or summary.get("final_validation") or {}
     final = summary.get("final_validation") or shown
@@ -151,7 +197,7 @@ def read_run(run_dir: Path) -> RunRecord:
         dataset=summary.get("dataset", "?"),
         cell=summary.get("cell", "?"),
         task=summary.get("task", "?"),
-        status=summary.get("status", "?"),
+        status=status,
         steps=int(summary.get("steps", 0)),
         metric_name=metric_name,
         metric=shown.get(metric_name),
@@ -193,12 +239,10 @@ def list_runs(runs_dir: Path | None = None) -> list[RunRecord]:
 
 def find_run_dir(name: str | Path, runs_dir: Path | None = None) -> Path:
     """A run given as a path or as an id under the runs directory."""
-    path = Path(name)
-    if (path / SUMMARY_FILE).is_file() or (path / CHECKPOINT_FILE).is_file():
-        return path
     under = (Path(runs_dir) if runs_dir is not None else default_runs_dir()) / str(name)
-    if (under / SUMMARY_FILE).is_file() or (under / CHECKPOINT_FILE).is_file():
-        return under
+    for path in (Path(name), under):
+        if any((path / marker).is_file() for marker in (SUMMARY_FILE, CHECKPOINT_FILE, CONFIG_FILE)):
+            return path
     raise CheckpointError(
         f"No run {str(name)!r}: give a run directory or an id listed by `workbench runs` "
         "(use --runs-dir if the runs live elsewhere)."

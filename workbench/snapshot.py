@@ -27,9 +27,11 @@ from workbench.checkpoint import (
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError
 from workbench.events import CheckpointSaved
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE, read_run
 
 FORMAT = 1
+ENDED_ON_ITS_OWN = ("completed", "early-stopped")
+_ENDING_SETTINGS = ("steps", "epochs", "time_budget", "patience")  # 0 means no limit for each
 
 
 @dataclass
@@ -146,3 +148,22 @@ def check_resumable(run_dir: Path, config: RunConfig) -> None:
                 f"{was_options.get(changed[0])!r} and is now {now_options.get(changed[0])!r}. "
                 "Only [train] settings may change on resume."
             )
+
+
+def saved_step(run_dir: Path) -> int:
+    """The step the run's checkpoint holds: where a resumed run continues from."""
+    return int(read_metadata(run_dir / CHECKPOINT_FILE)["progress"]["step"])
+
+
+def already_complete(run_dir: Path, train: dict[str, Any]) -> bool:
+    """True when resuming with `train` would train nothing: the run ended on its own (completed, or
+    stopped early for want of progress) and none of the settings that ended it was raised."""
+    if read_run(run_dir).status not in ENDED_ON_ITS_OWN:
+        return False
+    saved = RunConfig.from_dict(read_metadata(run_dir / CHECKPOINT_FILE)["config"]).train
+    return not any(_raised(saved.get(name, 0), train[name]) for name in _ENDING_SETTINGS)
+
+
+def _raised(was: float, now: float) -> bool:
+    """Whether a limit moved up: from a value to a larger one, or to 0 (no limit)."""
+    return bool(was) and (not now or now > was)

@@ -34,6 +34,7 @@ class Trained:
     task: Task
     model: nn.Module
     metadata: dict[str, Any]
+    note: str = ""  # set when the weights are not the ones asked for, saying which were used
 
     def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
         """The `top` likeliest labels of `text` with their probabilities (classifying tasks)."""
@@ -59,15 +60,24 @@ class Trained:
 def load_trained(
     run_dir: Path | str, device: str = "cpu", which: str = "best", registry: Registry | None = None
 ) -> Trained:
-    """Rebuild a run's model from `best` (weights at the best validation metric) or `last` (latest)."""
+    """Rebuild a run's model from `best` (weights at the best validation metric) or `last` (latest).
+
+    A run stopped before its first evaluation has no best weights yet; `best` then falls back to
+    the latest ones and says so in `Trained.note`.
+    """
     run_dir = Path(run_dir)
     if which not in CHECKPOINTS:
         raise CheckpointError(f"which = {which!r} is not a checkpoint: choose 'best' or 'last'.")
     path = run_dir / CHECKPOINTS[which]
+    note = ""
+    if not path.is_file() and which == "best" and (run_dir / CHECKPOINT_FILE).is_file():
+        path = run_dir / CHECKPOINT_FILE
+        note = (f"{run_dir.name} has no {BEST_FILE} (it was never evaluated): using its latest weights, "
+                f"from {CHECKPOINT_FILE}.")
     if not path.is_file():
         raise CheckpointError(
             f"{run_dir} has no {path.name}: the run saved no weights yet (they are saved at each "
-            "evaluation). Train longer or pick another run."
+            "evaluation and when it stops). Train longer or pick another run."
         )
     tensors, metadata = load_checkpoint(path)
     registry = registry or default_registry()
@@ -77,4 +87,4 @@ def load_trained(
     model = task.build_model(resolved.cell.cls(resolved.cell_options))
     load_model_tensors(model, tensors, path)
     model.to(device).eval()
-    return Trained(run_dir, config, task, model, metadata)
+    return Trained(run_dir, config, task, model, metadata, note)

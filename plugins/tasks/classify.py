@@ -105,16 +105,17 @@ class Classify(Task):
     # Training
     def prepare(self, dataset: Dataset, seed: int) -> None:
         data = dataset.classification(seed)
+        problems = data.problems()
+        if problems:
+            raise ConfigError(
+                f"Dataset {dataset.name!r} cannot train and score a classifier: {'; '.join(problems)}. "
+                "Use a corpus with more data (for 'names', files for at least two languages), or change "
+                "the dataset options that select or hold out examples."
+            )
         self.classes = list(data.classes)
         self.vocabulary = Vocabulary.build(example.text for example in data.train)
         for split in SPLITS:
-            examples = data.split(split)
-            if not examples:
-                raise ConfigError(
-                    f"Dataset {dataset.name!r} gave no {split} examples, so the classifier cannot be "
-                    "trained and scored: use a larger corpus or change the dataset's split options."
-                )
-            self.splits[split] = self._encode(examples)
+            self.splits[split] = self._encode(data.split(split))
         if self.options["class_weighting"] == "balanced":
             counts = torch.bincount(self.splits["train"].labels, minlength=len(self.classes)).double()
             weights = counts.sum() / (len(self.classes) * counts.clamp(min=1))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from workbench.app.confirm_screen import ConfirmScreen
@@ -104,6 +105,13 @@ class WorkbenchApp(App):
         for problem in registry.problems:
             self.notify(str(problem), title="Plugin problem", severity="warning", timeout=10, markup=False)
         await self.setup_screen.show_registry(registry)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast shows its text as it is, never as markup: messages carry error text, paths,
+        run ids and a person's own input, any of which may hold square brackets. (Screens and
+        widgets call this too: Widget.notify hands over to the app.)"""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)
 
     def _start_thread(self, function) -> None:  # noqa: ANN001 - any zero-argument callable
         self.run_worker(function, thread=True, group="runs")

@@ -121,7 +121,7 @@ class ModelScreen(Screen):
         if not isinstance(value, str):
             self.notify("Choose a run in the list first.", severity="warning")
             return
-        self.query_one("#model-info", Static).update(f"loading {Path(value).name}…")
+        self.query_one("#model-info", Static).update(Text(f"loading {Path(value).name}…"))
         self._load(Path(value))
 
     @work(thread=True, exclusive=True, group="model-load")
@@ -147,9 +147,10 @@ class ModelScreen(Screen):
         self.trained, self.loaded_dir = trained, run_dir
         task = trained.task
         classifies = getattr(task, "form", "") == "classification"
-        self.query_one("#model-info", Static).update(
+        self.query_one("#model-info", Static).update(Text(
             f"{run_dir.name}: task {task.name}, "
-            + ("type a name below." if classifies else "type a prompt and press enter (or ctrl+g)."))
+            + ("type a name below." if classifies else "type a prompt and press enter (or ctrl+g).")
+            + (f"\n{trained.note}" if trained.note else "")))
         pane = "classify-pane" if classifies else "generate-pane"
         self.query_one(ContentSwitcher).current = pane
         self.query_one("#name-input" if classifies else "#prompt", Input).focus()
@@ -181,7 +182,7 @@ class ModelScreen(Screen):
         table.add_column(no_wrap=True)
         for label, probability in ranked:
             bar = Text("█" * max(1, round(probability * 30)), style="green")
-            table.add_row(label, f"{probability:.1%}", bar)
+            table.add_row(Text(label), f"{probability:.1%}", bar)
         self.query_one("#predictions", Static).update(table)
 
     # Generating

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -83,7 +84,7 @@ class ParamField(Horizontal):
             self.value  # noqa: B018 - parsing is the check
         except ConfigError as error:
             self.error = str(error)
-            message.update(self.error)
+            message.update(Text(self.error))  # it quotes what was typed: never read as markup
             self.add_class("-invalid")
             return False
         self.error = None

@@ -1,5 +1,8 @@
 """The runs screen: every run in the runs directory with its key numbers; the highlighted run's
-curves and summary below. From here a run can be resumed, added to the comparison or used."""
+curves and summary below. From here a run can be resumed, added to the comparison or used.
+
+A run whose process was killed while it trained shows as "interrupted" (workbench.run_lock) and
+resumes from its last checkpoint with r. Run ids, paths and samples are shown as plain text."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from workbench.app.history import load_track
 from workbench.app.tracking import PALETTE, RunTrack, format_number
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
+from workbench.runs import INTERRUPTED
 from workbench.studies.outcome import study_label
 
 if TYPE_CHECKING:
@@ -107,7 +111,8 @@ class RunsScreen(Screen):
         table = self.query_one(DataTable)
         selected = self.selected
         self.records = sort_records(records, self.order)
-        self.query_one("#runs-dir", Static).update(f"runs in {self.runs_dir} · {self.order} first (o sorts)")
+        where = Text(f"runs in {self.runs_dir} · {self.order} first (o sorts)")
+        self.query_one("#runs-dir", Static).update(where)
         table.clear()
         for record in self.records:
             table.add_row(*_row(record), key=str(record.run_dir))
@@ -163,6 +168,16 @@ class RunsScreen(Screen):
         if record is None:
             return
         from workbench.config import RunConfig
+        from workbench.snapshot import ENDED_ON_ITS_OWN
+
+        if record.status == "running":
+            self.notify(f"{record.run_id} is training right now: it cannot be resumed twice.",
+                        severity="warning")
+            return
+        if record.status in ENDED_ON_ITS_OWN:
+            self.notify(f"{record.run_id} is already complete ({record.status} after {record.steps} steps): "
+                        "nothing to resume.", severity="warning")
+            return
 
         try:
             config = RunConfig.from_toml(record.run_dir / "config.toml")
@@ -197,7 +212,7 @@ def _runs_table() -> DataTable:
 
 def _row(record: RunRecord) -> tuple[Any, ...]:
     return (
-        record.run_id,
+        Text(record.run_id),
         record.status,
         f"{record.metric_name} {format_number(record.metric)}",
         format_number(record.loss),
@@ -211,12 +226,15 @@ def _summary(record: RunRecord, track: RunTrack) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    table.add_row("run", record.run_id)
-    table.add_row("plugins", f"{record.dataset} · {record.cell} · {record.task}")
+    table.add_row("run", Text(record.run_id))
+    table.add_row("plugins", Text(f"{record.dataset} · {record.cell} · {record.task}"))
     label = study_label(record)
     if label is not None:
-        table.add_row("study", f"{label.study}, trial {label.trial}")
+        table.add_row("study", Text(f"{label.study}, trial {label.trial}"))
     table.add_row("status", record.status)
+    if record.status == INTERRUPTED:
+        table.add_row("", Text("its process ended while it trained: r resumes it from its last checkpoint",
+                               style="yellow"))
     table.add_row(record.metric_name, format_number(record.metric))
     table.add_row("val loss", format_number(record.loss))
     test = record.summary.get("test") or {}
@@ -228,7 +246,7 @@ def _summary(record: RunRecord, track: RunTrack) -> Table:
     table.add_row("parameters", format_number(record.parameters))
     table.add_row("samples", format_number(len(track.samples)))
     if track.samples:
-        table.add_row("last sample", track.samples[-1][1])
+        table.add_row("last sample", Text(track.samples[-1][1]))
     if track.error:
         table.add_row(Text("error", style="red"), Text(track.error, style="red"))
     return table

@@ -7,10 +7,10 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 
 from workbench.bench_settings import DEFAULT_CELLS, BenchSettings
+from workbench.terminal import console as terminal_console
 
 if TYPE_CHECKING:
     from workbench.bench import BenchResult
@@ -41,7 +41,7 @@ def bench(args: argparse.Namespace) -> int:
         layers=args.layers, embedding=args.embedding, repeats=args.repeats, steps=args.steps,
         device=args.device,
     )
-    console = Console(stderr=args.json)
+    console = terminal_console(stderr=args.json)
     with console.status("timing…") as status:
         results = run_bench(settings, progress=lambda cell: status.update(f"timing {cell}…"))
     ratios = custom_time_over_native(results)

@@ -6,13 +6,13 @@ import argparse
 import json
 from pathlib import Path
 
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 from rich.text import Text
 
 from workbench.corpora import CorpusStatus, get_manifest, manifests, status, user_corpora_dir
 from workbench.corpora_pull import pull
+from workbench.terminal import console as terminal_console
 
 _STYLES = {"ok": "green", "modified": "yellow", "missing": "red"}
 
@@ -42,7 +42,7 @@ def list_corpora(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([entry.to_json() for entry in report], indent=2))
         return 0
-    Console().print(corpora_listing(report))
+    terminal_console().print(corpora_listing(report))
     return 0
 
 
@@ -68,7 +68,7 @@ def corpora_listing(report: list[CorpusStatus]) -> Table:
 
 def pull_corpus(args: argparse.Namespace) -> int:
     manifest = get_manifest(args.name)
-    console = Console()
+    console = terminal_console()
     columns = (TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn())
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(f"downloading {manifest.name}", total=None)
@@ -77,5 +77,6 @@ def pull_corpus(args: argparse.Namespace) -> int:
             progress.update(task, completed=done, total=total)
 
         installed = pull(args.name, to=args.to, url=args.url, on_progress=advance)
-    console.print(f"[green]installed[/] {manifest.name} at {installed} (checksums verified)", highlight=False)
+    where = f" {manifest.name} at {installed} (checksums verified)"
+    console.print(Text.assemble(("installed", "green"), where), highlight=False)
     return 0

@@ -21,6 +21,7 @@ from rich.text import Text
 
 from workbench.formatting import format_value
 from workbench.registry import KINDS, PluginInfo, PluginProblem, default_registry
+from workbench.terminal import console as terminal_console
 
 if TYPE_CHECKING:
     from workbench.conformance import CheckResult  # imports torch: loaded only when checks run
@@ -45,9 +46,9 @@ def list_plugins(args: argparse.Namespace) -> int:
     registry = default_registry()
     if args.json:
         print(json.dumps([info.to_json() for info in registry.all()], indent=2))
-        print_problems(registry.problems, Console(stderr=True))
+        print_problems(registry.problems, terminal_console(stderr=True))
         return 0
-    console = Console()
+    console = terminal_console()
     for kind in KINDS:
         console.print(plugins_table(kind, [registry.plugins[kind][name] for name in registry.names(kind)]))
     print_problems(registry.problems, console)
@@ -103,13 +104,13 @@ def check_plugin_command(args: argparse.Namespace) -> int:
         code = _report_checks(args, refused[0].subject, [CheckResult("loads", False, reason)])
         if not args.json:
             for problem in refused:
-                print_traceback(problem.traceback, Console())
+                print_traceback(problem.traceback, terminal_console())
         return code
     info = find_plugin(args.name, args.kind, registry)
     title = f"{info.kind} {info.name!r} from {info.source}" + (f" {info.version}" if info.version else "")
     code = _report_checks(args, title, check_plugin(info.cls, corpus_root=args.corpora))
     if not args.json:
-        print_problems(refused, Console())  # a namesake that lost a name clash to this plugin, say
+        print_problems(refused, terminal_console())  # a namesake that lost a name clash to this plugin, say
     return code
 
 
@@ -121,7 +122,7 @@ def _report_checks(args: argparse.Namespace, title: str, results: list[CheckResu
     if args.json:
         print(json.dumps([{"check": r.name, "passed": r.passed, "reason": r.reason} for r in results]))
         return 1 if failed else 0
-    console = Console()
+    console = terminal_console()
     table = Table(title=Text(title), title_justify="left", expand=False)
     for column in ("check", "result", "reason"):
         table.add_column(column)

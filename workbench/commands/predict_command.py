@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from workbench.formatting import format_value
 from workbench.runs import find_run_dir
+from workbench.terminal import console as terminal_console
 
 if TYPE_CHECKING:
     from workbench.trained import Trained
@@ -49,12 +49,15 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace) -> Trained:
     from workbench.trained import load_trained
 
-    return load_trained(find_run_dir(args.run, args.runs_dir), device=args.device, which=args.which)
+    trained = load_trained(find_run_dir(args.run, args.runs_dir), device=args.device, which=args.which)
+    if trained.note:
+        terminal_console(stderr=True).print(Text.assemble(("note:", "yellow"), " ", trained.note))
+    return trained
 
 
 def run_predict(args: argparse.Namespace) -> int:
     trained = _load(args)
-    console = Console()
+    console = terminal_console()
     # The run id on a line of its own, so that it is never wrapped: people copy it from here.
     run_id = str(trained.metadata.get("run_id", ""))
     console.print(Text.assemble((run_id, "bold"), f" · {trained.config.cell}"))

@@ -2,7 +2,8 @@
 
 Everything is validated before any data loads. On a terminal a progress bar shows step, loss,
 metric, throughput and ETA; `--json` prints one JSON object per event and nothing else. SIGINT
-and SIGTERM stop the current run cleanly (checkpoint written) and exit with 130. `--seeds`,
+and SIGTERM stop the current run cleanly (checkpoint written) and exit with 130; so does a reader
+that closes standard output (`--json | head`), whose run is stopped, not failed. `--seeds`,
 `--workers` and `--storage` make the cells × seeds a study (workbench.studies), which ends with
 statistics over the seeds.
 """
@@ -10,25 +11,24 @@ statistics over the seeds.
 from __future__ import annotations
 
 import argparse
+import shlex
 import time
 from pathlib import Path
 from typing import Any
-
-from rich.console import Console
 
 from workbench import clock
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, logger_names, train_defaults
-from workbench.errors import ConfigError, RunFailed, traceback_text
+from workbench.errors import INTERRUPTED, ConfigError, RunFailed, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
 from workbench.params import Param
 from workbench.registry import Registry, default_registry
-from workbench.runs import CONFIG_FILE, default_runs_dir, read_run
+from workbench.runs import CHECKPOINT_FILE, CONFIG_FILE, RunRecord, default_runs_dir, find_run_dir, read_run
 from workbench.signals import stop_on_signals
+from workbench.terminal import console as terminal_console
 
-INTERRUPTED = 130
 _BOUND_KEYS = {f"{TRAIN_OWNER}.{name}" for name in BOUNDS}
 
 
@@ -58,7 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "metrics.jsonl is always written)")
     parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories go")
     parser.add_argument("--corpora", type=Path, metavar="DIR", help="directory holding the corpora")
-    parser.add_argument("--resume", type=Path, metavar="RUN_DIR", help="continue a stopped run")
+    parser.add_argument("--resume", metavar="RUN",
+                        help="continue a stopped or interrupted run: its directory or its id")
     parser.add_argument("--json", action="store_true", help="print one JSON object per event on stdout")
     parser.add_argument("--debug", action="store_true",
                         help="print the full Python traceback of a plugin that fails to load or to run")
@@ -123,6 +124,8 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     flags = [f"{TRAIN_OWNER}.{name.split('__', 1)[1]}={value}" for name, value in vars(args).items()
              if name.startswith(f"{TRAIN_OWNER}__") and value is not None]
     changes = [*args.overrides, *flags]
+    if args.resume is not None:
+        args.resume = find_run_dir(args.resume, args.runs_dir)  # a run id becomes its directory
     if args.config is not None:
         config = RunConfig.from_toml(args.config)
     elif args.resume is not None:
@@ -159,33 +162,48 @@ def run(args: argparse.Namespace) -> int:
 
     config = build_config(args)
     registry = default_registry()
-    errors = Console(stderr=True)
+    errors = terminal_console(stderr=True)
     print_problems(registry.problems, errors, debug=args.debug)
     if args.seeds is not None or args.workers is not None or args.storage is not None:
         return _run_study(args, config, registry)
     configs = config.per_cell()
     for config in configs:
         config.resolve(registry)
-    report = JsonReport() if args.json else TerminalReport(Console(), registry, compare=len(configs) > 1)
-    records, failed = [], 0
+    notes = terminal_console(stderr=args.json)  # JSON output holds events and nothing else
+    report = JsonReport() if args.json else TerminalReport(notes, registry, compare=len(configs) > 1)
+    records: list[RunRecord] = []
+    failed, stopped_before_training = 0, False
     with stop_on_signals() as stopper:
+        deliver = stopper.guarded(report.on_event)
         for config in configs:
-            if stopper.signalled:
-                break
             current = Run(config, registry=registry, resume=args.resume,
                           counted_from=began if len(configs) == 1 else None)
+            if current.complete:
+                notes.print(_complete_message(read_run(current.run_dir)), highlight=False)
+                continue
             stopper.current = current
-            current.subscribe(report.on_event)
+            current.subscribe(deliver)
             try:
                 current.prepare()
             except RunFailed:
                 pass  # run_sync reports it as a RunFailed event, like any failure of the run
+            if stopper.signalled:
+                stopped_before_training = True
+                break
             result = current.run_sync()
             if args.debug and current.error is not None:
                 print_traceback(traceback_text(current.error), errors)
-            failed += not isinstance(result, RunFinished)
-            records.append(read_run(current.run_dir))
-    report.finish(records)
+            finished = isinstance(result, RunFinished)
+            failed += not finished
+            if current.run_dir is not None:
+                records.append(read_run(current.run_dir))
+                if finished and result.status == "stopped" and not stopper.output_closed:
+                    notes.print(_resume_hint(current.run_dir, args), highlight=False)
+            if stopper.signalled:
+                break
+    stopper.guarded(report.finish)(records)
+    if stopped_before_training:
+        raise KeyboardInterrupt  # nothing trained: end as Ctrl-C at any other moment does
     if stopper.signalled:
         return INTERRUPTED
     return 1 if failed else 0
@@ -208,3 +226,18 @@ def _run_study(args: argparse.Namespace, config: RunConfig, registry: Registry) 
     runs_dir = config.runs_dir or default_runs_dir()
     place = Place(args.storage or default_storage_url(runs_dir), runs_dir, config.corpora)
     return run_study(spec, place, args.workers or 1, registry, args.json)
+
+
+def _complete_message(record: RunRecord) -> str:
+    return (f"{record.run_id} is already complete ({record.status} after {record.steps} steps): nothing "
+            "to do. To train it further, resume it with a larger bound (--steps, --epochs, "
+            "--time-budget or --patience).")
+
+
+def _resume_hint(run_dir: Path, args: argparse.Namespace) -> str:
+    """Where a stopped run's checkpoint is and the exact command that continues it."""
+    command = ["workbench", "run", "--resume", str(run_dir)]
+    if args.corpora is not None:
+        command += ["--corpora", str(args.corpora)]
+    return (f"checkpoint: {run_dir / CHECKPOINT_FILE}\n"
+            f"resume with: {shlex.join(command)}")

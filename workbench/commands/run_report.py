@@ -12,7 +12,6 @@ from typing import Any
 
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TaskID, TextColumn
 from rich.progress import Task as BarTask
 from rich.table import Table
@@ -91,16 +90,14 @@ class TerminalReport:
             self._evaluated(event)
         elif isinstance(event, Sampled):
             for text in event.texts[:3]:
-                self._print(f"  [dim]{escape(text)}[/]")
+                self._print(Text(f"  {text}", style="dim"))
         elif isinstance(event, RunFinished):
             self._close()
             self._final(event)
         elif isinstance(event, RunFailed):
             self._close()
-            self.console.print(
-                f"[bold red]run {event.run_id} failed at step {event.step}:[/] {escape(event.error)}",
-                highlight=False,
-            )
+            self.console.print(Text.assemble((f"run {event.run_id} failed at step {event.step}:", "bold red"),
+                                             " ", event.error), highlight=False)
 
     def finish(self, records: list[RunRecord]) -> None:
         if self.compare and records:
@@ -117,10 +114,13 @@ class TerminalReport:
         self.console.print(Text.assemble((event.run_id, "bold"), "  ", what))
         where = _shown_path(Path(event.run_dir).parent)
         self.console.print(Text(f"  {event.parameters:,} parameters on {event.device} · saved in {where}"))
+        if event.resumed_from_step:
+            self.console.print(f"  resumed from step {event.resumed_from_step}", highlight=False)
         self.progress = Progress(
-            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]}"), TextColumn("{task.fields[metric]}"),
-            TextColumn("{task.fields[speed]} tok/s"), _ClockColumn("", lambda at: self.clock.elapsed_at(at)),
+            TextColumn("{task.description}", style="bold", markup=False), BarColumn(), MofNCompleteColumn(),
+            *(TextColumn(text, markup=False) for text in (
+                "loss {task.fields[loss]}", "{task.fields[metric]}", "{task.fields[speed]} tok/s")),
+            _ClockColumn("", lambda at: self.clock.elapsed_at(at)),
             _ClockColumn("ETA ", lambda at: self.clock.eta_at(at)), console=self.console,
         )
         self.bar = self.progress.add_task(config.get("cell", ""), total=event.total_steps,
@@ -148,16 +148,15 @@ class TerminalReport:
 
     def _final(self, event: RunFinished) -> None:
         summary = event.summary
-        self.console.print(
-            f"[bold green]{event.status}[/] after {summary['steps']} steps, {summary['wall_time']:.1f} s, "
-            f"{summary['tokens_per_second']:,.0f} tokens/s{ended_by(summary, self.train)}", highlight=False,
-        )
+        self.console.print(Text.assemble(
+            (event.status, "bold green"), f" after {summary['steps']} steps, {summary['wall_time']:.1f} s, "
+            f"{summary['tokens_per_second']:,.0f} tokens/s{ended_by(summary, self.train)}"), highlight=False)
         for label, key in (("best validation", "best_validation"), ("test", "test")):
             if summary.get(key):
                 self.console.print(f"  {label}: {_scalars(summary[key])}{_sampled(summary[key])}",
                                    highlight=False)
 
-    def _print(self, text: str) -> None:
+    def _print(self, text: str | Text) -> None:
         (self.progress.console if self.progress is not None else self.console).print(text, highlight=False)
 
     def _close(self) -> None:

@@ -16,6 +16,7 @@ from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
 from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
 from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
+from workbench.terminal import console as terminal_console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,7 +58,7 @@ def show_runs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_record_json(record) for record in records], indent=2))
         return 0
-    console = Console()
+    console = terminal_console()
     if not records:
         where = args.runs_dir or "the runs directory"
         console.print(f"No runs in {where} yet: start one with `workbench run`.")
@@ -86,7 +87,7 @@ def compare_runs(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([_record_json(record) for record in records], indent=2))
     else:
-        console = Console()
+        console = terminal_console()
         print_comparison(console, records)
         _print_seed_statistics(console, records)
     return 0

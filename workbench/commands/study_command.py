@@ -14,13 +14,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from workbench.commands.plugins_command import print_problems
 from workbench.config import RunConfig
 from workbench.errors import ConfigError
 from workbench.registry import default_registry
 from workbench.runs import default_runs_dir
+from workbench.terminal import console
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -122,7 +121,7 @@ def _declared(args: argparse.Namespace) -> tuple[Any, Any, Any, RunConfig]:
     replaced = {dimension.key for dimension in flagged}
     request.space = [*(d for d in request.space if d.key not in replaced), *flagged]
     registry = default_registry()
-    print_problems(registry.problems, Console(stderr=True))
+    print_problems(registry.problems, console(stderr=True))
     return build_spec(registry, config, request), request, registry, config
 
 
@@ -132,7 +131,7 @@ def create_command(args: argparse.Namespace) -> int:
     spec, _, _, config = _declared(args)
     place = _place(args, config)
     create_study(place.storage, spec)
-    Console().print(f"study {spec.name!r}: {spec.trials} trials queued in {place.storage}; start workers "
+    console().print(f"study {spec.name!r}: {spec.trials} trials queued in {place.storage}; start workers "
                     f"with `workbench study worker --study {spec.name} --storage URL`", highlight=False)
     return 0
 
@@ -164,7 +163,7 @@ def worker_command(args: argparse.Namespace) -> int:
         place = _place(args)
         study, spec = connect(place.storage, args.study)
         report = JsonReport() if args.json else None
-        on_run = (lambda run, trial: run.subscribe(report.on_event)) if report else trial_lines(Console())
+        on_run = (lambda run, trial: run.subscribe(report.on_event)) if report else trial_lines(console())
         return work_here(study, spec, place, default_registry(), on_run, stopper)
 
 
@@ -180,7 +179,7 @@ def show_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_results_json(results, found), indent=2))
     else:
-        print_study(Console(), results, found, place.storage)
+        print_study(console(), results, found, place.storage)
     return 0
 
 
@@ -196,9 +195,9 @@ def list_command(args: argparse.Namespace) -> int:
                            "best": summary.best_trial.value if summary.best_trial else None}
                           for summary, spec in studies], indent=2))
     elif not studies:
-        Console().print(f"No studies in {place.storage} yet: start one with `workbench study run FILE`.")
+        console().print(f"No studies in {place.storage} yet: start one with `workbench study run FILE`.")
     else:
-        Console().print(studies_table(studies))
+        console().print(studies_table(studies))
     return 0
 
 

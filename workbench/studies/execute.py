@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.engine import Run
@@ -23,6 +24,7 @@ from workbench.studies.spec import StudySpec
 from workbench.studies.storage import connect, create_study
 from workbench.studies.trials import TrialInterrupted, TrialRunner
 from workbench.studies.worker import requeue_unfinished, work
+from workbench.terminal import console as terminal_console
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,7 @@ class Place:
 def run_study(spec: StudySpec, place: Place, workers: int, registry: Registry, json: bool) -> int:
     """Create or continue `spec`'s study, work until it is done, show the results; the exit code is
     130 after a signal, 1 when a trial's run failed, else 0."""
-    console, errors = Console(), Console(stderr=True)
+    console, errors = terminal_console(), terminal_console(stderr=True)
     create_study(place.storage, spec)
     study, spec = connect(place.storage, spec.name)
     requeued = requeue_unfinished(study, spec)
@@ -45,7 +47,7 @@ def run_study(spec: StudySpec, place: Place, workers: int, registry: Registry, j
         console.print(f"continuing study {spec.name!r}: {requeued} unfinished trials queued again")
     warning = oversubscription_warning(workers)
     if warning:
-        errors.print(f"[bold yellow]warning:[/] {warning}", highlight=False)
+        errors.print(Text.assemble(("warning: ", "bold yellow"), warning), highlight=False)
     if workers > 1:
         code = run_pool(workers, place.storage, spec.name, place.runs_dir, place.corpora, json)
     else:
@@ -77,7 +79,8 @@ def attach_report(console: Console, report: Any, json: bool) -> Callable[[Run, A
 
     def attach(run: Run, trial: Any) -> None:
         if not json:
-            console.print(f"[bold]trial {trial.number}[/] {format_params(trial.params)}", highlight=False)
+            console.print(Text.assemble((f"trial {trial.number} ", "bold"), format_params(trial.params)),
+                          highlight=False)
         run.subscribe(report.on_event)
 
     return attach

@@ -60,10 +60,12 @@ def print_study(console: Console, results: StudyResults, importances: dict[str, 
     counts = ", ".join(f"{results.count(state)} {state}" for state in
                        ("complete", "pruned", "fail", "running", "waiting") if results.count(state))
     retried = sum(trial.retries for trial in results.trials)
-    console.print(f"[bold]{spec.name}[/]  {_experiment(spec)}  {spec.direction} validation {spec.metric}  "
-                  f"· {planned} trials: {counts or 'none started'}"
-                  + (f" · {retried} attempts lost to dead workers and retried" if retried else "")
-                  + (f" · {planned - started} not queued" if planned > started else ""), highlight=False)
+    console.print(Text.assemble(
+        (spec.name, "bold"),
+        f"  {_experiment(spec)}  {spec.direction} validation {spec.metric}  "
+        f"· {planned} trials: {counts or 'none started'}"
+        + (f" · {retried} attempts lost to dead workers and retried" if retried else "")
+        + (f" · {planned - started} not queued" if planned > started else "")), highlight=False)
     console.print(f"storage: {storage}", style="dim", highlight=False)
     best = results.best()
     if best:
@@ -73,9 +75,9 @@ def print_study(console: Console, results: StudyResults, importances: dict[str, 
                              no_wrap=not column.startswith("param"))
         for trial in best:
             wall = trial.outcome.wall_time if trial.outcome else None
-            where = f"[dim]{trial.run.get('host', '?')}:{trial.run.get('run_id', '?')}[/]"
+            where = f"{trial.run.get('host', '?')}:{trial.run.get('run_id', '?')}"
             table.add_row(str(trial.number), f"{trial.value:.4f}", format_duration(wall),
-                          f"{format_params(trial.params)}\n{where}")
+                          Text.assemble(format_params(trial.params), "\n", (where, "dim")))
         console.print(table)
     comparison = results.comparison()
     if comparison is not None:
