@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
-from engine_support import tiny_config
+from engine_support import killed_run, logged_steps, tiny_config
 
 from workbench.cli import main
 from workbench.commands.run_report import settings_table
 from workbench.config import RunConfig
 from workbench.engine import Run
 from workbench.errors import CheckpointError
-from workbench.runs import create_run_dir, find_run_dir, list_runs, read_run
+from workbench.run_lock import LOCK_FILE, RunLock
+from workbench.runs import (
+    SAMPLES_FILE,
+    SUMMARY_FILE,
+    create_run_dir,
+    find_run_dir,
+    list_runs,
+    read_run,
+    rewind_logs,
+)
+from workbench.snapshot import saved_step
 from workbench.trained import load_trained
 
 
@@ -78,6 +89,72 @@ def test_runs_predict_and_sample_commands(trained_runs: Path, capsys: pytest.Cap
     assert capsys.readouterr().out.startswith("Nel mezzo")
     assert main(["predict", ids["generate"], "Rossi", "--runs-dir", str(trained_runs)]) == 2
     assert "does not predict labels" in capsys.readouterr().err
+
+
+def test_what_a_person_types_is_printed_as_typed(
+    trained_runs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("COLUMNS", "250")
+    (classifier,) = (record for record in list_runs(trained_runs) if record.task == "classify")
+    assert main(["predict", classifier.run_id, "O[/]Neil", "--runs-dir", str(trained_runs)]) == 0
+    assert "'O[/]Neil'" in capsys.readouterr().out
+    assert main(["predict", "[bold]nope[/]", "Rossi", "--runs-dir", str(trained_runs)]) == 2
+    assert "No run '[bold]nope[/]'" in capsys.readouterr().err
+
+
+def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    runs = tmp_path / "runs"
+    run_dir = killed_run(runs, tiny_corpora)
+    assert json.loads((run_dir / SUMMARY_FILE).read_text())["status"] == "running"
+    (record,) = list_runs(runs)
+    assert record.status == "interrupted", "no process holds its lock any more"
+    assert main(["runs", "--runs-dir", str(runs), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["status"] == "interrupted"
+    (run_dir / LOCK_FILE).write_text(f"{os.getpid()}\n")  # a live pid in the file fools no one
+    assert read_run(run_dir).status == "interrupted"
+
+    checkpoint, logged = saved_step(run_dir), logged_steps(run_dir)
+    assert max(logged) > checkpoint, "the kill left steps in the log that the checkpoint does not hold"
+    end = max(logged) + 3
+    assert main(["run", "--resume", record.run_id, "--runs-dir", str(runs), "--steps", str(end)]) == 0
+    assert f"resumed from step {checkpoint}" in capsys.readouterr().out
+    assert logged_steps(run_dir) == list(range(1, end + 1))
+    showcases = [line for line in (run_dir / SAMPLES_FILE).read_text().splitlines() if line.startswith("---")]
+    assert len(showcases) == len(set(showcases))
+    assert read_run(run_dir).status == "completed"
+
+
+def test_a_run_being_trained_is_running_and_cannot_be_resumed_twice(
+    trained_runs: Path, tiny_corpora: Path
+) -> None:
+    (record,) = (record for record in list_runs(trained_runs) if record.task == "classify")
+    summary = json.loads((record.run_dir / SUMMARY_FILE).read_text())
+    (record.run_dir / SUMMARY_FILE).write_text(json.dumps({**summary, "status": "running"}))
+    training = RunLock(record.run_dir)  # what the process that trains it holds
+    training.acquire()
+    try:
+        assert read_run(record.run_dir).status == "running"
+        with pytest.raises(CheckpointError, match=f"being trained right now by process {os.getpid()}"):
+            Run(tiny_config(tiny_corpora, trained_runs, steps=8), resume=record.run_dir)
+    finally:
+        training.release()
+    assert read_run(record.run_dir).status == "interrupted"
+
+
+def test_rewinding_drops_later_steps_and_a_line_cut_short(tmp_path: Path) -> None:
+    events = [{"event": "run_started", "run_id": "r", "resumed_from_step": 0},
+              *({"event": "step", "run_id": "r", "step": step} for step in (1, 2, 3, 4)),
+              {"event": "checkpoint", "run_id": "r", "step": 2, "path": "x"}]
+    lines = "".join(json.dumps(event) + "\n" for event in events)
+    (tmp_path / "metrics.jsonl").write_text(lines + '{"event": "step", "run_id": "r", "st')
+    (tmp_path / SAMPLES_FILE).write_text("--- step 2\nRossi\n--- step 4\nIvanov\n")
+    rewind_logs(tmp_path, 2)
+    kept = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [(event["event"], event.get("step")) for event in kept] == [
+        ("run_started", None), ("step", 1), ("step", 2), ("checkpoint", 2)]
+    assert (tmp_path / SAMPLES_FILE).read_text() == "--- step 2\nRossi\n"
 
 
 def test_settings_that_differ_between_runs_are_listed_and_shared_ones_are_not(trained_runs: Path) -> None:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from app_support import choose, pilot_test, ready, run_to_end, wait_for
+from engine_support import killed_run, logged_steps
 
 from workbench.app.chart import LineChart
+from workbench.atomic import atomic_write
+from workbench.config import RunConfig
+from workbench.runs import CONFIG_FILE
+from workbench.snapshot import saved_step
 from workbench.trained import load_trained
 
 
@@ -31,12 +38,11 @@ async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app
         assert [track.run_id for track in app.board.tracks] == [live_track.run_id]
         assert app.board.tracks[0].summary == live_track.summary
 
-        await pilot.press("r")
-        await wait_for(pilot, lambda: len(app.board.tracks) == 2 and not app.queue.busy, "the resumed run")
-        resumed = app.board.tracks[1]
-        assert resumed.run_dir == live_track.run_dir
-        assert any("resumed from step 6" in line for line in resumed.log), resumed.log
-        await pilot.press("f4")
+        await pilot.press("r")  # the run completed: there is nothing to resume
+        await pilot.pause()
+        assert len(app.board.tracks) == 1 and not app.queue.busy
+        notes = [note.message for note in app._notifications]
+        assert any("already complete (completed after 6 steps)" in note for note in notes), notes
 
         await pilot.press("u")
         model = app.screen
@@ -81,6 +87,39 @@ async def test_bad_sampling_option_is_refused_beside_its_field(app) -> None:
         await pilot.pause()
         assert field.has_class("-invalid")
         assert "not a valid float" in str(field.query_one(".param-message").content)
+
+
+@pilot_test
+async def test_an_interrupted_run_is_shown_so_and_resumes_with_r(app, tiny_corpora: Path) -> None:
+    run_dir = killed_run(app.runs_dir, tiny_corpora)
+    checkpoint = saved_step(run_dir)
+    config = RunConfig.from_toml(run_dir / CONFIG_FILE)
+    config.train["steps"] = max(logged_steps(run_dir)) + 2  # so that the resumed run ends soon
+    atomic_write(run_dir / CONFIG_FILE, config.to_toml().encode("utf-8"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.press("f4")
+        runs = app.screen
+        await wait_for(pilot, lambda: runs.opened is not None, "the run to open")
+        assert runs.records[0].status == "interrupted"
+        assert "r resumes it from its last checkpoint" in _text(runs.query_one("#run-summary"))
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.board.tracks and not app.queue.busy, "the resumed run")
+        (resumed,) = app.board.tracks
+        assert resumed.state == "completed", resumed.log
+        assert any(f"resumed from step {checkpoint}" in line for line in resumed.log), resumed.log
+    assert logged_steps(run_dir) == list(range(1, config.train["steps"] + 1))
+
+
+@pilot_test
+async def test_messages_are_shown_as_written_never_as_markup(app) -> None:
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await ready(pilot)
+        message = "Cannot resume x[/]: only [train] settings may change on resume, not [bold]cell[/bold]."
+        app.screen.notify(message, title="Cannot resume [run]", severity="error")
+        await wait_for(pilot, lambda: app.screen.query("Toast"), "the toast")
+        (toast,) = app.screen.query("Toast")
+        assert toast.render().plain == "Cannot resume [run]\n" + message
 
 
 def _text(widget) -> str:  # noqa: ANN001 - any Static
