@@ -103,8 +103,9 @@ def test_what_a_person_types_is_printed_as_typed(
 
 
 def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
-    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
     runs = tmp_path / "runs"
     run_dir = killed_run(runs, tiny_corpora)
     assert json.loads((run_dir / SUMMARY_FILE).read_text())["status"] == "running"
@@ -112,6 +113,8 @@ def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
     assert record.status == "interrupted", "no process holds its lock any more"
     assert main(["runs", "--runs-dir", str(runs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["status"] == "interrupted"
+    assert main(["runs", "--runs-dir", str(runs)]) == 0
+    assert f"workbench run --resume {record.run_id} --runs-dir {runs}" in capsys.readouterr().out
     (run_dir / LOCK_FILE).write_text(f"{os.getpid()}\n")  # a live pid in the file fools no one
     assert read_run(run_dir).status == "interrupted"
 

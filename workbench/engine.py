@@ -174,7 +174,7 @@ class Run:
     def prepare(self) -> None:
         """Load the corpus and let the task read it. A WorkbenchError (e.g. a missing corpus) is
         raised as is; any other failure becomes errors.RunFailed naming the plugin. Nothing is
-        written: the run directory does not exist yet."""
+        written to disk: a new run's directory is only made after this."""
         if self._task is not None:
             return
         if self._preparation_error is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
 
 from rich import box
@@ -15,7 +16,7 @@ from workbench.commands.run_report import print_comparison
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
 from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
-from workbench.runs import RunRecord, find_run_dir, list_runs, read_run
+from workbench.runs import INTERRUPTED, RunRecord, find_run_dir, list_runs, read_run
 from workbench.terminal import console as terminal_console
 
 
@@ -64,6 +65,12 @@ def show_runs(args: argparse.Namespace) -> int:
         console.print(f"No runs in {where} yet: start one with `workbench run`.")
         return 0
     console.print(runs_table(records))
+    interrupted = [record.run_id for record in records if record.status == INTERRUPTED]
+    if interrupted:
+        where = ["--runs-dir", str(args.runs_dir)] if args.runs_dir else []
+        command = shlex.join(["workbench", "run", "--resume", interrupted[0], *where])
+        console.print(f"{len(interrupted)} run(s) interrupted: their process ended while they trained. "
+                      f"Continue one from its last checkpoint with: {command}", highlight=False)
     return 0
 
 
