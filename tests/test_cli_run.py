@@ -107,7 +107,7 @@ def test_bad_input_files_and_values_exit_2_and_create_nothing(
                                                "Thomson\nAnderson\nMacdonald\nScott\nReid\n")
     monkeypatch.setenv("WORKBENCH_CORPORA", str(tmp_path / "corpora"))
     assert run_cli(tmp_path, "--cell", "gru", "--steps", "2") == 2
-    assert "has a single class, Scottish; a classifier needs at least two" in capsys.readouterr().err
+    assert "only 'Scottish' has training examples" in capsys.readouterr().err
     assert run_cli(tmp_path, "--cell", "gru", "--steps", "2", "--learning-rate", "nan") == 2
     assert "train.learning_rate = nan is not a finite number" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists()

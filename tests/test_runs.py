@@ -97,7 +97,7 @@ def test_what_a_person_types_is_printed_as_typed(
     monkeypatch.setenv("COLUMNS", "250")
     (classifier,) = (record for record in list_runs(trained_runs) if record.task == "classify")
     assert main(["predict", classifier.run_id, "O[/]Neil", "--runs-dir", str(trained_runs)]) == 0
-    assert "'O[/]Neil'" in capsys.readouterr().out
+    assert "O[/]Neil" in capsys.readouterr().out
     assert main(["predict", "[bold]nope[/]", "Rossi", "--runs-dir", str(trained_runs)]) == 2
     assert "No run '[bold]nope[/]'" in capsys.readouterr().err
 
