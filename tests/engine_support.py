@@ -156,12 +156,12 @@ def logged_steps(run_dir: Path) -> list[int]:
     return [event["step"] for event in events if event["event"] == "step"]
 
 
-def killed_run(runs_dir: Path, corpora: Path) -> Path:
+def killed_run(runs_dir: Path, corpora: Path, *flags: str) -> Path:
     """A names classifier killed with SIGKILL once it had logged steps past its latest checkpoint:
     what a crash, an out-of-memory kill or a closed laptop leaves behind. Returns its directory."""
     process = workbench_process(
         corpora, "run", "--dataset", "names", "--cell", "gru", "--task", "classify", "--runs-dir",
-        str(runs_dir), "--steps", "1000000", "--epochs", "0", "--eval-every", "3", *TINY_FLAGS, "--json",
+        str(runs_dir), "--steps", "1000000", "--eval-every", "3", *TINY_FLAGS, *flags, "--json",
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
     )
     try:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 from pathlib import Path
 
 import pytest
 from engine_support import killed_run, logged_steps, tiny_config
+from workbench_plugins.loggers.csv_table import CSV_FILE
 
 from workbench.cli import main
 from workbench.commands.run_report import settings_table
@@ -107,7 +109,7 @@ def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
 ) -> None:
     monkeypatch.setenv("COLUMNS", "300")
     runs = tmp_path / "runs"
-    run_dir = killed_run(runs, tiny_corpora)
+    run_dir = killed_run(runs, tiny_corpora, "--log", "csv")
     assert json.loads((run_dir / SUMMARY_FILE).read_text())["status"] == "running"
     (record,) = list_runs(runs)
     assert record.status == "interrupted", "no process holds its lock any more"
@@ -124,6 +126,9 @@ def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
     assert main(["run", "--resume", record.run_id, "--runs-dir", str(runs), "--steps", str(end)]) == 0
     assert f"resumed from step {checkpoint}" in capsys.readouterr().out
     assert logged_steps(run_dir) == list(range(1, end + 1))
+    with open(run_dir / CSV_FILE, newline="") as file:
+        trained = [int(row["step"]) for row in csv.DictReader(file) if row["split"] == "train"]
+    assert trained == list(range(1, end + 1))
     showcases = [line for line in (run_dir / SAMPLES_FILE).read_text().splitlines() if line.startswith("---")]
     assert len(showcases) == len(set(showcases))
     assert read_run(run_dir).status == "completed"

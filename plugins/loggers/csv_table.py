@@ -3,18 +3,20 @@
 Every row has a `split` (train, validation or test) and a step; training rows carry the batch loss,
 learning rate and throughput, evaluation rows every metric that is a number (per-class scores as
 `per_class/<class>`). Columns appear when first needed: the file is then rewritten once, atomically,
-with the wider header, so it is a valid table at every moment. A resumed run appends to it.
+with the wider header, so it is a valid table at every moment. A resumed run appends to it, after
+dropping the rows past its checkpoint's step (a killed run logged steps its checkpoint lacks).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
 from workbench.atomic import atomic_write
-from workbench.events import Evaluated, Event, StepDone
+from workbench.events import Evaluated, Event, RunStarted, StepDone
 from workbench.hookspecs import hookimpl
 from workbench.loggers import Logger
 
@@ -36,6 +38,9 @@ class CsvLogger(Logger):
         self._last_step: StepDone | None = None
 
     def log(self, event: Event) -> None:
+        if isinstance(event, RunStarted) and event.resumed_from_step:
+            self._keep_rows(lambda row: not row["step"] or int(row["step"]) <= event.resumed_from_step)
+            return
         if isinstance(event, StepDone):
             self._last_step = event
             row: dict[str, Any] = {"split": "train", **self._position(event), "loss": event.loss,
@@ -69,10 +74,14 @@ class CsvLogger(Logger):
             return next(csv.reader(file), [])
 
     def _widen(self, added: list[str]) -> None:
+        self.columns += added
+        self._keep_rows(lambda row: True)
+
+    def _keep_rows(self, keep: Callable[[dict[str, str]], bool]) -> None:
+        """Rewrite the file with the current columns and the rows `keep` accepts."""
         self._file.close()
         with open(self.path, newline="", encoding="utf-8") as file:
-            rows = list(csv.DictReader(file))
-        self.columns += added
+            rows = [row for row in csv.DictReader(file) if keep(row)]
         self._rewrite(rows)
         self._file = open(self.path, "a", newline="", encoding="utf-8")  # noqa: SIM115
 
