@@ -63,8 +63,6 @@ class TrialRunner:
         config = self.spec.trial_config(params, self.runs_dir, self.corpora)
         labels = {"study": self.spec.name, "trial": trial.number, "host": self.host}
         run = Run(config, registry=self.registry, labels=labels)
-        trial.set_user_attr(RUN_ATTR, {"run_id": run.run_id, "run_dir": str(run.run_dir.resolve()),
-                                       "host": self.host})
         run.subscribe(_pruning(trial, run, self.spec.metric))
         if self.on_run is not None:
             self.on_run(run, trial)
@@ -79,6 +77,10 @@ class TrialRunner:
             run.run_sync()
         finally:
             self.stopper.current = None
+        if run.run_dir is None:  # it failed before training: bad input makes no run directory
+            raise TrialRunFailed(str(run.error or "the run failed before it started training"))
+        trial.set_user_attr(RUN_ATTR, {"run_id": run.run_id, "run_dir": str(run.run_dir.resolve()),
+                                       "host": self.host})
         outcome = read_outcome(run.run_dir)
         trial.set_user_attr(OUTCOME_ATTR, outcome.to_json())
         if outcome.status == "failed":
