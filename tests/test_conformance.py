@@ -75,6 +75,34 @@ class UnsavedScaleStep(ElmanStep):
         return h, (h,)
 
 
+class ProbedStep(ElmanStep):
+    """Declares its pre-activation as a probe and records it at every step."""
+
+    probes = {"preactivation": "W x + U h + b, before tanh"}
+
+    def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
+        preactivation = self.input_weights(x_t) + self.state_weights(state[0])
+        self.record(preactivation=preactivation)
+        h = torch.tanh(preactivation)
+        return h, (h,)
+
+
+class UndeclaredProbeStep(ElmanStep):
+    def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
+        h, new_state = super().forward(x_t, state)
+        self.record(secret=h)
+        return h, new_state
+
+
+class SilentProbeStep(ElmanStep):
+    probes = {"gate": "declared, never recorded"}
+
+
+class FlatProbeStep(ProbedStep):
+    def record(self, **values: Tensor) -> None:
+        super().record(**{name: value.flatten() for name, value in values.items()})
+
+
 def verdicts(results) -> dict[str, bool]:
     return {result.name: result.passed for result in results}
 
@@ -87,7 +115,7 @@ def only_failure(results) -> str:
 
 def test_a_sound_cell_passes_every_check():
     results = check_cell(cell(ElmanStep))
-    assert len(results) == 8
+    assert len(results) == 9
     assert all(verdicts(results).values()), [str(r) for r in failures(results)]
     assert_cell_conforms(cell(ElmanStep))
 
@@ -126,6 +154,34 @@ def test_weights_that_do_not_round_trip_are_caught():
     assert "buffer" in failures(results)[0].reason
 
 
+def test_declared_probes_recorded_at_every_step_pass():
+    assert not failures(check_cell(cell(ProbedStep)))
+
+
+@pytest.mark.parametrize(("step", "reason"), [
+    (UndeclaredProbeStep, "'secret', which `probes` does not declare"),
+    (SilentProbeStep, "declares the probe 'gate' but does not record it"),
+    (FlatProbeStep, "shaped (15,), not (batch, hidden_size) = (3, 5)"),
+], ids=["undeclared", "never-recorded", "wrong-shape"])
+def test_probes_that_break_their_declaration_are_caught(step, reason):
+    results = check_cell(cell(step))
+    assert only_failure(results) == "probes recorded as declared"
+    assert reason in failures(results)[0].reason
+
+
+def test_an_inspectable_twin_with_other_weights_is_caught():
+    class Impostor(StepCellPlugin):
+        name = "impostor"
+        step = ElmanStep
+
+        def inspectable(self, recurrent):
+            return self.build(recurrent.cells["l0"].input_size)  # fresh weights, not the stack's
+
+    results = check_cell(Impostor)
+    assert only_failure(results) == "probes recorded as declared"
+    assert "same weights" in failures(results)[0].reason
+
+
 def test_a_bad_parameter_declaration_is_caught():
     bad = Param("width", int, 0, "units", min=1)  # its default breaks its own minimum
     results = check_cell(cell(ElmanStep, params=(*COMMON_PARAMS, bad)))
@@ -148,7 +204,7 @@ def test_a_cell_that_does_not_build_skips_the_rest_with_a_reason():
             raise RuntimeError("boom")
 
     results = check_cell(Broken)
-    assert [r.passed for r in results] == [True] + [False] * 7
+    assert [r.passed for r in results] == [True] + [False] * 8
     assert "boom" in results[1].reason and "not run" in results[2].reason
 
 
@@ -357,9 +413,9 @@ def test_unknown_names_are_config_errors():
 def test_cli_check_exit_codes_and_reasons(capsys):
     with registered(cell(ElmanStep, "elman-ok"), cell(UnusedParameterStep, "elman-unused")):
         assert main(["plugins", "check", "elman-ok"]) == 0
-        assert "8 of 8 checks passed" in capsys.readouterr().out
+        assert "9 of 9 checks passed" in capsys.readouterr().out
         assert main(["plugins", "check", "elman-unused", "--kind", "cell"]) == 1
         out = capsys.readouterr().out
-        assert "FAIL" in out and "peephole" in out and "7 of 8" in out
+        assert "FAIL" in out and "peephole" in out and "8 of 9" in out
         assert main(["plugins", "check", "elman-nope"]) == 2
         assert "elman-nope" in capsys.readouterr().err

@@ -60,7 +60,7 @@ def test_its_own_tests_pass(mgu):
         cwd=mgu.source, env=mgu.env, capture_output=True, text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "5 passed" in done.stdout
+    assert "6 passed" in done.stdout
     assert "warning" not in done.stdout.lower(), done.stdout  # the register_plugin fixture needs no set-up
 
 

@@ -7,10 +7,15 @@ so its author writes the math and nothing else.
 
 State, for every cell, is a tuple of tensors each shaped (layers * directions, batch, size):
 `(h,)` for RNN and GRU, `(h, c)` for LSTM. The first tensor is always the output state h.
+
+A step cell also names its *probes*: the intermediate values of a step worth seeing (gates,
+candidates, a cell state). Its `forward` hands them to `record`, which does nothing unless
+workbench.inspection is listening, so training pays nothing for them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 import torch
@@ -68,6 +73,17 @@ class Cell(Plugin):
     def build(self, input_size: int) -> Recurrent:
         raise NotImplementedError
 
+    def inspectable(self, recurrent: Recurrent) -> Recurrent:
+        """The stack to inspect in place of `recurrent` (built by this cell): the same one by default.
+
+        A cell whose stack cannot record probes (a fused kernel) returns an equal stack that can,
+        holding the same weights; the native cells return their step-by-step twins.
+        """
+        return recurrent
+
+
+ProbeSink = Callable[[dict[str, Tensor]], None]
+
 
 class StepCell(nn.Module):
     """One time step of a recurrent cell, as its author writes it.
@@ -77,7 +93,14 @@ class StepCell(nn.Module):
     state tensor, h first. `project_input` may precompute the state-independent part of the step
     for all time steps at once (one large matrix product instead of one per step); `forward`
     receives one time step of its result.
+
+    `probes` maps the name of each intermediate value worth seeing to what it shows; `forward`
+    passes them to `record` by those names, each shaped (batch, hidden_size). The output h needs
+    no probe: inspection records it for every cell.
     """
+
+    probes: ClassVar[dict[str, str]] = {}
+    probe_sink: ProbeSink | None = None  # set by workbench.inspection while it records
 
     def __init__(self, input_size: int, hidden_size: int, **options: Any):
         super().__init__()
@@ -95,6 +118,11 @@ class StepCell(nn.Module):
     def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
         """One step: x_t (batch, *) and state tensors (batch, size) -> output h_t, new state."""
         raise NotImplementedError
+
+    def record(self, **values: Tensor) -> None:
+        """Offer this step's probe values to an inspector; a no-op unless one is listening."""
+        if self.probe_sink is not None:
+            self.probe_sink(values)
 
 
 class StepCellPlugin(Cell):

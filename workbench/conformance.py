@@ -162,6 +162,7 @@ def check_cell(cls: type[Cell]) -> list[CheckResult]:
         ("gradients reach every parameter", lambda: _gradients(cls)),
         ("deterministic with a seed", lambda: _deterministic(cls)),
         ("weights survive save and load", lambda: _round_trip(cls)),
+        ("probes recorded as declared", lambda: _probes(cls)),
     ]
     if not results[1].passed:
         skipped = "not run: the cell does not build (see 'builds with defaults')"
@@ -311,6 +312,57 @@ def _round_trip(cls: type[Cell]) -> str:
     if not _close(outputs, expected):
         return "a model loaded from saved weights gives other outputs: keep every tensor that shapes the " \
                "output in a parameter or a registered buffer"
+    return ""
+
+
+def _probes(cls: type[Cell]) -> str:
+    """The stack inspection reads computes what the cell's does, and each step records its declared
+    probes, each shaped (batch, hidden_size), under their declared names and no others."""
+    from workbench.recurrent import StepRecurrent
+
+    cell = cls({**SMALL_CELL, "layers": 2, "bidirectional": True})
+    model = cell.build(INPUT_SIZE)
+    inspected = cell.inspectable(model)
+    inputs = _inputs(3, 4)
+    if inspected is not model and not _close(inspected(inputs)[0], model(inputs)[0]):
+        return "inspectable() returned a stack whose outputs differ from the cell's: give it the same weights"
+    if not isinstance(inspected, StepRecurrent):
+        return ""  # inspection shows the hidden state of its last layer, read off the outputs
+    for key, step in inspected.cells.items():
+        problem = _step_probes(inspected, step, inputs, key)  # type: ignore[arg-type]
+        if problem:
+            return problem
+    return ""
+
+
+def _step_probes(stack: Recurrent, step: Any, inputs: Tensor, key: str) -> str:
+    declared = step.probes
+    if not isinstance(declared, dict) or not all(
+        isinstance(name, str) and name.isidentifier() and isinstance(text, str)
+        for name, text in declared.items()
+    ):
+        return "probes must be a dict of probe names (identifiers) to a sentence saying what each shows"
+    if "hidden" in declared:
+        return "the probe name 'hidden' is taken: inspection records every cell's output h under it"
+    steps: list[dict[str, tuple[int, ...]]] = [{}]
+    step.probe_sink = lambda values: steps[-1].update({n: tuple(v.shape) for n, v in values.items()})
+    handle = step.register_forward_hook(lambda *_: steps.append({}))
+    try:
+        stack(inputs)
+    finally:
+        handle.remove()
+        step.probe_sink = None
+    expected = (inputs.shape[0], step.hidden_size)
+    for shapes in steps[:-1]:
+        undeclared = sorted(set(shapes) - set(declared))
+        if undeclared:
+            return f"cells.{key} records {undeclared[0]!r}, which `probes` does not declare: declare it"
+        missing = sorted(set(declared) - set(shapes))
+        if missing:
+            return f"cells.{key} declares the probe {missing[0]!r} but does not record it at every step"
+        for name, shape in shapes.items():
+            if shape != expected:
+                return f"cells.{key} records {name!r} shaped {shape}, not (batch, hidden_size) = {expected}"
     return ""
 
 

@@ -18,6 +18,7 @@ from torch import Tensor, nn
 from workbench.cells import Cell
 from workbench.datasets import SPLITS, Dataset
 from workbench.errors import ConfigError
+from workbench.inspection.reading import Reading
 from workbench.plugin import Plugin
 from workbench.vocabulary import Vocabulary
 
@@ -128,6 +129,14 @@ class Task(Plugin):
     ) -> Iterator[str]:
         """Continue `prompt`, yielding one character at a time (generating tasks)."""
         raise ConfigError(f"task {self.name!r} does not generate text: use a generating task")
+
+    def read(self, model: nn.Module, text: str) -> Reading:
+        """What `model` predicts at each position of `text`, for inspection.
+
+        The model's first pass must read the whole of `text` as the first sequence of its batch:
+        inspection records the cells' probes from that sequence.
+        """
+        raise ConfigError(f"task {self.name!r} cannot be inspected: it does not define `read`")
 
 
 def evaluation_rows(count: int, share: float) -> Tensor:

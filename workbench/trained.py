@@ -14,6 +14,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from workbench.cells import Cell
 from workbench.checkpoint import load_checkpoint, load_model_tensors
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError
@@ -27,11 +28,12 @@ CHECKPOINTS = {"best": BEST_FILE, "last": CHECKPOINT_FILE}
 
 @dataclass
 class Trained:
-    """A run's config, its task (restored from metadata) and its model with weights loaded."""
+    """A run's config, its task (restored from metadata), its cell and its model with weights loaded."""
 
     run_dir: Path
     config: RunConfig
     task: Task
+    cell: Cell
     model: nn.Module
     metadata: dict[str, Any]
     note: str = ""  # set when the weights are not the ones asked for, saying which were used
@@ -84,7 +86,8 @@ def load_trained(
     config = RunConfig.from_dict(metadata["config"], source=str(path))
     resolved = config.resolve(registry)
     task = resolved.task.cls.restore(resolved.task_options, metadata["task"])
-    model = task.build_model(resolved.cell.cls(resolved.cell_options))
+    cell = resolved.cell.cls(resolved.cell_options)
+    model = task.build_model(cell)
     load_model_tensors(model, tensors, path)
     model.to(device).eval()
-    return Trained(run_dir, config, task, model, metadata, note)
+    return Trained(run_dir, config, task, cell, model, metadata, note)

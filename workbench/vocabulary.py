@@ -63,14 +63,19 @@ class Vocabulary:
         letter when those are known (a typed "é" for a lowercased, ASCII-folded corpus), and to
         `<unk>` otherwise.
         """
-        ids: list[int] = []
+        pieces = self.pieces(text)
+        return [self.ids[piece] if len(piece) > 1 else self._character_id(piece) for piece in pieces]
+
+    def pieces(self, text: str) -> list[str]:
+        """`text` cut the way `encode` reads it: named tokens whole, every other character alone."""
+        pieces: list[str] = []
         position = 0
         for match in self._named.finditer(text):
-            ids.extend(self._character_id(char) for char in text[position : match.start()])
-            ids.append(self.ids[match.group()])
+            pieces.extend(text[position : match.start()])
+            pieces.append(match.group())
             position = match.end()
-        ids.extend(self._character_id(char) for char in text[position:])
-        return ids
+        pieces.extend(text[position:])
+        return pieces
 
     def decode(self, ids: Iterable[int]) -> str:
         """The text of `ids`, leaving out padding and the begin/end markers."""

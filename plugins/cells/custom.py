@@ -7,7 +7,8 @@ of its native twin and be checked against it (workbench.recurrent.load_native_we
 
 The workbench runs the time loop (workbench.recurrent.StepRecurrent); `project_input` computes
 the state-independent part (W_ih x + b_ih, and b_hh where it can) for every step in one matrix
-product, and `forward` adds the part that depends on the previous state.
+product, and `forward` adds the part that depends on the previous state. Each step `record`s its
+gates by the names its `probes` declare, for inspection (free when nobody looks).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class RNNCell(StackedGatesCell):
     """h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh), or ReLU instead of tanh."""
 
     gates = 1
+    probes = {"preactivation": "W_ih x + b_ih + W_hh h + b_hh, before the activation"}
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh"):
         super().__init__(input_size, hidden_size)
@@ -62,7 +64,9 @@ class RNNCell(StackedGatesCell):
 
     def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
         (h,) = state  # x_t already holds W_ih x_t + b_ih + b_hh (project_input)
-        h = self.activation(self.add_state(x_t, h))
+        preactivation = self.add_state(x_t, h)
+        self.record(preactivation=preactivation)
+        h = self.activation(preactivation)
         return h, (h,)
 
 
@@ -70,6 +74,13 @@ class LSTMCell(StackedGatesCell):
     """Input, forget and output gates decide what the cell state c keeps, takes in and shows."""
 
     gates = 4
+    probes = {
+        "input_gate": "i: how much of the candidate enters the cell state",
+        "forget_gate": "f: how much of the cell state is kept",
+        "candidate": "g: the values offered to the cell state",
+        "output_gate": "o: how much of the cell state shows in h",
+        "cell_state": "c: the cell's memory",
+    }
 
     @property
     def state_sizes(self) -> tuple[int, ...]:
@@ -84,6 +95,7 @@ class LSTMCell(StackedGatesCell):
         o = torch.sigmoid(o)  # output gate: how much of c shows in h
         c = f * c + i * g
         h = o * torch.tanh(c)
+        self.record(input_gate=i, forget_gate=f, candidate=g, output_gate=o, cell_state=c)
         return h, (h, c)
 
 
@@ -91,6 +103,11 @@ class GRUCell(StackedGatesCell):
     """A reset gate r chooses what of h feeds the candidate n; an update gate z mixes n and h."""
 
     gates = 3
+    probes = {
+        "reset_gate": "r: how much of h feeds the candidate",
+        "update_gate": "z: how much of h is kept rather than replaced by the candidate",
+        "candidate": "n: the new values offered to h",
+    }
 
     def project_input(self, inputs: Tensor) -> Tensor:
         """W_ih x + b_ih only: b_hn sits inside r ⊙ (W_hn h + b_hn), so b_hh stays in the step."""
@@ -104,6 +121,7 @@ class GRUCell(StackedGatesCell):
         z = torch.sigmoid(x_z + h_z)  # update gate
         n = torch.tanh(x_n + r * h_n)  # candidate state
         h = (1 - z) * n + z * h
+        self.record(reset_gate=r, update_gate=z, candidate=n)
         return h, (h,)
 
 

@@ -20,6 +20,7 @@ from workbench.cells import Cell, Recurrent
 from workbench.datasets import SPLITS, Dataset, Example
 from workbench.errors import CheckpointError, ConfigError
 from workbench.hookspecs import hookimpl
+from workbench.inspection.reading import CLASSES, Reading
 from workbench.params import Param
 from workbench.tasks import (
     Batch,
@@ -203,6 +204,24 @@ class Classify(Task):
             probabilities = torch.softmax(model(inputs, torch.tensor([len(ids)])), dim=-1)[0]
         best = probabilities.topk(min(top, len(self.classes)))
         return [(self.classes[index], float(p)) for p, index in zip(best.values, best.indices, strict=True)]
+
+    @torch.no_grad()
+    def read(self, model: nn.Module, text: str) -> Reading:
+        """The probability of every class after each character: each prefix classified.
+
+        All prefixes go in one batch, longest first, so the whole text is the first sequence.
+        """
+        text = text.strip()
+        if not text:
+            raise ConfigError("There is nothing to inspect: type a non-empty string, such as a surname.")
+        vocabulary = self._vocabulary()
+        ids = vocabulary.encode(text)
+        device = model_device(model)
+        prefixes = torch.tensor([ids], device=device).expand(len(ids), -1)
+        lengths = torch.arange(len(ids), 0, -1)
+        with evaluating(model):
+            probabilities = torch.softmax(model(prefixes, lengths), dim=-1).flip(0).cpu()
+        return Reading(CLASSES, vocabulary.pieces(text), 0, list(self.classes), probabilities)
 
     def _encode(self, examples: list[Example]) -> EncodedSplit:
         vocabulary = self._vocabulary()

@@ -9,6 +9,7 @@ of token ids made once in `prepare`; an epoch's windows are index arithmetic on 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ from workbench.cells import Cell, Recurrent, State
 from workbench.datasets import SPLITS, Dataset, Document
 from workbench.errors import CheckpointError, ConfigError
 from workbench.hookspecs import hookimpl
+from workbench.inspection.reading import NEXT_TOKEN, Reading
 from workbench.params import Param
 from workbench.sampling import check_sampling, sample_next
 from workbench.tasks import (
@@ -239,6 +241,28 @@ class Generate(Task):
                 return
             yield vocabulary.tokens[token]
             logits, state = self._step(model, torch.tensor([[token]], device=device), state)
+
+    @torch.no_grad()
+    def read(self, model: nn.Module, text: str) -> Reading:
+        """For each character of `text`, the distribution the model predicted it from, in one pass.
+
+        The text is read as a prompt is (<bos> in front when `sample` would put it there); a <bos>
+        or condition token it opens with is context, not shown.
+        """
+        if not text:
+            raise ConfigError("There is nothing to inspect: type some text, such as a line of the poem.")
+        vocabulary = self._vocabulary()
+        ids, pieces = vocabulary.encode(text), vocabulary.pieces(text)
+        if not (vocabulary.opens_document(ids[0]) or vocabulary.conditions):
+            ids, pieces = [BOS, *ids], [vocabulary.tokens[BOS], *pieces]
+        offset = 1 if vocabulary.opens_document(ids[0]) and len(ids) > 1 else 0
+        with evaluating(model):
+            logits, _ = model(torch.tensor([ids], device=model_device(model)))
+        predicted = torch.softmax(logits[0].float(), dim=-1).cpu()
+        unknown = torch.full((1, predicted.shape[1]), math.nan)
+        before = torch.cat([unknown, predicted[:-1]])  # row k: what the model expected at input k
+        return Reading(NEXT_TOKEN, pieces[offset:], offset, list(vocabulary.tokens), before[offset:],
+                       ids[offset:], predicted[-1])
 
     @staticmethod
     @torch.no_grad()

@@ -23,6 +23,18 @@ def test_one_step_follows_the_equations():
     torch.testing.assert_close(new_h, expected)
 
 
+def test_the_step_records_its_gate_and_candidate_as_probes():
+    torch.manual_seed(0)
+    step = MGUStep(input_size=3, hidden_size=4)
+    recorded = {}
+    step.probe_sink = recorded.update
+    x, h = torch.randn(2, 3), torch.randn(2, 4)
+    output, _ = step(step.project_input(x), (h,))
+    f = recorded["forget_gate"]
+    torch.testing.assert_close(output, (1 - f) * h + f * recorded["candidate"])
+    assert set(recorded) == set(MGUStep.probes)
+
+
 def test_gate_bias_option_reaches_the_step():
     torch.manual_seed(0)
     model = MGU({"hidden_size": 4, "layers": 1, "gate_bias": 3.0}).build(input_size=2)

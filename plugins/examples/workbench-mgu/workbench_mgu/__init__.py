@@ -4,7 +4,8 @@
     h̃_t = tanh(W_h x_t + U_h (f_t ⊙ h_{t-1}) + b_h)
     h_t = (1 − f_t) ⊙ h_{t-1} + f_t ⊙ h̃_t
 
-The workbench runs the time loop, layers, directions and padding; this module writes one step.
+The workbench runs the time loop, layers, directions and padding; this module writes one step,
+and names the gate and the candidate as probes so `workbench inspect` can show them.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from workbench.params import Param
 
 class MGUStep(StepCell):
     """One MGU step; the input halves of both equations are computed for all steps at once."""
+
+    probes = {
+        "forget_gate": "f: how much of h each step replaces with the candidate",
+        "candidate": "h̃: the new values offered to h",
+    }
 
     def __init__(self, input_size: int, hidden_size: int, gate_bias: float = 0.0, **options: Any):
         super().__init__(input_size, hidden_size)
@@ -44,6 +50,7 @@ class MGUStep(StepCell):
         f = torch.sigmoid(x_f + self.gate_weights(h))
         candidate = torch.tanh(x_h + self.candidate_weights(f * h))
         h = (1 - f) * h + f * candidate
+        self.record(forget_gate=f, candidate=candidate)
         return h, (h,)
 
 
