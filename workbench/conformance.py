@@ -10,6 +10,7 @@ events of short made-up runs.
 from __future__ import annotations
 
 import inspect
+import math
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -37,6 +38,7 @@ from workbench.events import (
     StateChanged,
     StepDone,
 )
+from workbench.inspection.features import Feature, Passage
 from workbench.loggers import Logger
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
@@ -107,8 +109,11 @@ def check_plugin(target: str | type[Plugin], kind: str | None = None, registry: 
         return check_task(cls)
     if isinstance(cls, type) and issubclass(cls, Logger):
         return check_logger(cls)
+    if isinstance(cls, type) and issubclass(cls, Feature):
+        return check_feature(cls)
     raise ConfigError(
-        f"{cls!r} is not a workbench Cell, Dataset, Task or Logger subclass, so it has no contract to check."
+        f"{cls!r} is not a workbench Cell, Dataset, Task, Logger or Feature subclass, so it has no contract "
+        "to check."
     )
 
 
@@ -563,3 +568,32 @@ def _finished_run(resumed_from: int = 0) -> list[Event]:
 def _failed_run() -> list[Event]:
     return [*_started(0), *_steps(1, 1), StateChanged("check", "paused"),
             RunFailed("check", "cell 'gru' raised RuntimeError: made up", 1)]
+
+
+# Features ----------------------------------------------------------------------------------------
+
+SAMPLE_PASSAGES = (Passage("Nel mezzo del cammin\ndi «nostra» vita (sì)", "Italian"), Passage(""),
+                   Passage("Schmidt", "German"))
+
+
+def check_feature(cls: type[Feature]) -> list[CheckResult]:
+    """A feature's contract: sound parameters, and one finite number per character of any passage."""
+    return [
+        _run("parameters declared", lambda: _declared(cls)),
+        _run("one number per character", lambda: _feature_values(cls)),
+    ]
+
+
+def _feature_values(cls: type[Feature]) -> str:
+    variants = cls.variants(["German", "Italian"])
+    if not variants or not all(isinstance(feature, Feature) for feature in variants):
+        return "variants() must return a non-empty list of features"
+    for feature in variants:
+        for passage in SAMPLE_PASSAGES:
+            values = feature.values(passage)
+            if len(values) != len(passage.text):
+                return f"{feature.title} gave {len(values)} values for {len(passage.text)} characters " \
+                       f"of {passage.text!r}: give one per character"
+            if not all(isinstance(v, (int, float)) and math.isfinite(v) for v in values):
+                return f"{feature.title} gave a value that is not a finite number for {passage.text!r}"
+    return ""

@@ -31,3 +31,8 @@ def register_tasks(register: Callable[[type], None]) -> None:
 @hookspec
 def register_loggers(register: Callable[[type], None]) -> None:
     """Call `register(LoggerClass)` for each workbench.loggers.Logger the plugin provides."""
+
+
+@hookspec
+def register_features(register: Callable[[type], None]) -> None:
+    """Call `register(FeatureClass)` for each workbench.inspection.features.Feature the plugin provides."""

@@ -21,9 +21,9 @@ from workbench.errors import ConfigError, traceback_text
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
 
-KINDS = ("dataset", "cell", "task", "logger")
+KINDS = ("dataset", "cell", "task", "logger", "feature")
 _HOOKS = {"dataset": "register_datasets", "cell": "register_cells", "task": "register_tasks",
-          "logger": "register_loggers"}
+          "logger": "register_loggers", "feature": "register_features"}
 SELECT_ENV = "WORKBENCH_PLUGINS"
 BUILTIN_PACKAGE = "workbench"  # the distribution whose plugins win every name clash
 
@@ -113,7 +113,7 @@ class PluginProblem:
 
 @dataclass
 class Registry:
-    """Every dataset, cell, task and logger that loaded, by kind and name, plus the problems met."""
+    """Every dataset, cell, task, logger and feature that loaded, by kind and name, plus the problems met."""
 
     plugins: dict[str, dict[str, PluginInfo]] = field(
         default_factory=lambda: {kind: {} for kind in KINDS}
@@ -204,6 +204,10 @@ def _base_class(kind: str) -> type[Plugin]:
         from workbench.loggers import Logger
 
         return Logger
+    if kind == "feature":
+        from workbench.inspection.features import Feature
+
+        return Feature
     from workbench.tasks import Task
 
     return Task

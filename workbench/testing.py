@@ -115,13 +115,17 @@ class _ClassesPlugin:
     def register_loggers(self, register: Callable[[type], None]) -> None:
         self._of("logger", register)
 
+    @hookimpl
+    def register_features(self, register: Callable[[type], None]) -> None:
+        self._of("feature", register)
+
 
 @contextmanager
 def registered(*plugins: object, source: str = "test-plugin", strict: bool = True) -> Iterator[Registry]:
     """The installed plugins plus `plugins` as the workbench's registry, until the block ends.
 
-    Each of `plugins` is a plugin class (Cell, Dataset, Task or Logger subclass) or a module or object with
-    hook implementations. With `strict`, any problem loading them fails at once with the reason.
+    Each of `plugins` is a plugin class (a Cell, Dataset, Task, Logger or Feature subclass) or a module or
+    object with hook implementations. With `strict`, any problem loading them fails at once with the reason.
     """
     classes = tuple(p for p in plugins if isinstance(p, type) and issubclass(p, Plugin))
     objects = [p for p in plugins if not (isinstance(p, type) and issubclass(p, Plugin))]

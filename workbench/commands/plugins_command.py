@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("plugins", help="list installed datasets, cells, tasks and loggers")
+    parser = subparsers.add_parser("plugins",
+                                   help="list installed datasets, cells, tasks, loggers and features")
     parser.add_argument("--json", action="store_true", help="print a JSON array instead of tables")
     parser.set_defaults(handler=list_plugins)
     actions = parser.add_subparsers(dest="plugins_action", metavar="ACTION")
