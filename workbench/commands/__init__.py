@@ -3,6 +3,7 @@
 from workbench.commands import (
     bench_command,
     corpora_command,
+    inspect_command,
     plugins_command,
     predict_command,
     run_command,
@@ -11,4 +12,4 @@ from workbench.commands import (
 )
 
 SUBCOMMANDS = [plugins_command, corpora_command, run_command, runs_command, study_command, predict_command,
-               bench_command]
+               inspect_command, bench_command]

@@ -23,13 +23,13 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     predict = subparsers.add_parser("predict", help="classify a string with a trained run")
-    _common(predict)
+    add_run_arguments(predict)
     predict.add_argument("text", help="the string to classify, e.g. a surname")
     predict.add_argument("--top", type=int, default=3, help="how many labels to show (default 3)")
     predict.set_defaults(handler=run_predict)
 
     sample = subparsers.add_parser("sample", help="generate text with a trained run, streamed")
-    _common(sample)
+    add_run_arguments(sample)
     sample.add_argument("--prompt", default="", help="text to continue")
     sample.add_argument("--length", type=int, default=300, help="most characters to generate (default 300)")
     sample.add_argument("--temperature", type=float, default=0.8, help="0 picks the likeliest (default 0.8)")
@@ -38,7 +38,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sample.set_defaults(handler=run_sample)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """RUN and the flags that choose its weights: shared by the commands that use a trained model."""
     parser.add_argument("run", metavar="RUN", help="run directory or run id")
     parser.add_argument("--runs-dir", type=Path, metavar="DIR", help="where run directories are")
     parser.add_argument("--which", choices=("best", "last"), default="best",
@@ -46,7 +47,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--device", default="cpu", help="torch device (default cpu)")
 
 
-def _load(args: argparse.Namespace) -> Trained:
+def load_run(args: argparse.Namespace) -> Trained:
     from workbench.trained import load_trained
 
     trained = load_trained(find_run_dir(args.run, args.runs_dir), device=args.device, which=args.which)
@@ -56,7 +57,7 @@ def _load(args: argparse.Namespace) -> Trained:
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    trained = _load(args)
+    trained = load_run(args)
     console = terminal_console()
     # The run id on a line of its own, so that it is never wrapped: people copy it from here.
     run_id = str(trained.metadata.get("run_id", ""))
@@ -71,7 +72,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    trained = _load(args)
+    trained = load_run(args)
     stream = trained.sample(args.prompt, args.length, args.temperature, args.top_k, args.seed)
     sys.stdout.write(args.prompt)
     for character in stream:

@@ -54,7 +54,13 @@ class Reading:
 
     def top(self, position: int, count: int) -> list[tuple[str, float]]:
         """The `count` likeliest labels at `position`, likeliest first (none where nothing was predicted)."""
-        row = self.probabilities[position]
+        return self._best(self.probabilities[position], count)
+
+    def following(self, count: int) -> list[tuple[str, float]]:
+        """The `count` likeliest tokens after the text (next-token readings; none otherwise)."""
+        return [] if self.after is None else self._best(self.after, count)
+
+    def _best(self, row: Tensor, count: int) -> list[tuple[str, float]]:
         if bool(row.isnan().any()):
             return []
         best = row.topk(min(count, len(self.labels)))
