@@ -4,8 +4,9 @@ The guide is walked in order like a person following it: file blocks (```lang fi
 written, shell blocks run line by line with the working directory carried between blocks, python
 blocks without a path are executed. Where a command cannot run as written here it is mapped, and
 only mapped: `pip install -e .` installs into a directory on sys.path (no network, no change to the
-shared environment), `workbench run` trains a model of 8 units for one step, and `workbench` alone
-(the app) is checked for the app's entry point and the new plugins instead of opening a terminal UI.
+shared environment), `workbench run` trains a model of 8 units for one step, `RUN` in a command stands
+for the run trained last, and `workbench` alone (the app) is checked for the app's entry point and
+the new plugins instead of opening a terminal UI.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ class Reader:
             return
         if argv[0] == "run":  # the same command on a tiny model for one step: the test stays fast
             argv += ["--steps", "1", "--set", "cell.hidden_size=8", "--set", "cell.layers=1"]
+        argv = [str(self.last_run()) if word == "RUN" else word for word in argv]
         self.monkeypatch.chdir(self.cwd)
         code = main(argv)
         captured = self.capsys.readouterr()
@@ -102,6 +104,12 @@ class Reader:
             assert "indrnn" in captured.out and "workbench-indrnn" in captured.out
         if argv[:2] == ["plugins", "check"]:
             assert "FAIL" not in captured.out
+        if argv[0] == "inspect":
+            assert "layer 0 · forward · preactivation" in captured.out or "after_comma" in captured.out
+
+    def last_run(self) -> Path:
+        runs = Path(os.environ["WORKBENCH_RUNS_DIR"])
+        return max(runs.iterdir(), key=lambda run: run.stat().st_mtime_ns)
 
     def pytest(self, args: list[str]) -> None:
         done = subprocess.run(
@@ -136,6 +144,7 @@ def test_every_block_of_the_guide_works_in_order(reader):
             exec(compile(block.text, str(GUIDE), "exec"), {})
     assert any(c.startswith("workbench run") for c in reader.commands)
     assert sum(c.startswith("pip install") for c in reader.commands) == 3
+    assert sum(c.startswith("workbench inspect") for c in reader.commands) == 2
     assert "pytest tests" in reader.commands
     (milestones,) = (reader.root.parent / "runs").glob("*/milestones.txt")  # the guide's logger wrote
     assert milestones.read_text(encoding="utf-8").startswith("step 1: loss ")
