@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from workbench.app.confirm_screen import ConfirmScreen
 from workbench.app.help_screen import HelpScreen
+from workbench.app.inspect_screen import InspectScreen
 from workbench.app.live_screen import LiveScreen
 from workbench.app.model_screen import ModelScreen
 from workbench.app.runner import RunQueue
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 0.2
 NARROW_COLUMNS = 100
 QUIT_WAIT_SECONDS = 10.0
-SCREENS = {"setup": "Set-up", "live": "Live", "runs": "Runs", "model": "Model"}
+SCREENS = {"setup": "Set-up", "live": "Live", "runs": "Runs", "model": "Model", "inspect": "Inspect"}
 
 
 class WorkbenchApp(App):
@@ -48,6 +49,7 @@ class WorkbenchApp(App):
         Binding("f3", "show('live')", "Live"),
         Binding("f4", "show('runs')", "Runs"),
         Binding("f5", "show('model')", "Model"),
+        Binding("f6", "show('inspect')", "Inspect"),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -80,8 +82,10 @@ class WorkbenchApp(App):
         self.setup_screen = SetupScreen()
         self.live_screen = LiveScreen()
         self.model_screen = ModelScreen()
+        self.inspect_screen = InspectScreen()
         self.screens_by_name = {"setup": self.setup_screen, "live": self.live_screen,
-                                "runs": RunsScreen(), "model": self.model_screen}
+                                "runs": RunsScreen(), "model": self.model_screen,
+                                "inspect": self.inspect_screen}
         for name, screen in self.screens_by_name.items():
             self.install_screen(screen, name)
         self.push_screen("setup")
@@ -149,6 +153,11 @@ class WorkbenchApp(App):
         """Open the model screen on `run_dir`."""
         self.model_screen.use(run_dir)
         self.action_show("model")
+
+    def inspect_run(self, run_dir: Path, text: str | None = None) -> None:
+        """Open the Inspect screen on `run_dir` (reading `text`, when given)."""
+        self.inspect_screen.use(run_dir, text)
+        self.action_show("inspect")
 
     # Actions
     def action_show(self, name: str) -> None:

@@ -43,6 +43,7 @@ class ModelScreen(Screen):
     BINDINGS = [
         Binding("ctrl+l", "load", "Load run", priority=True),
         Binding("ctrl+g", "generate", "Generate", priority=True),
+        Binding("ctrl+t", "inspect", "Inspect this text", priority=True),
     ]
 
     def __init__(self) -> None:
@@ -156,6 +157,15 @@ class ModelScreen(Screen):
         self.query_one("#name-input" if classifies else "#prompt", Input).focus()
         if classifies:
             self._predict(self.query_one("#name-input", Input).value)
+
+    def action_inspect(self) -> None:
+        """Open the Inspect screen on this run and the text in view: the typed name or the written text."""
+        if self.loaded_dir is None:
+            self.notify("Load a run first (ctrl+l).", severity="warning")
+            return
+        classifies = self.query_one(ContentSwitcher).current == "classify-pane"
+        text = self.query_one("#name-input", Input).value if classifies else self.generated_text.plain
+        self.app.inspect_run(self.loaded_dir, text or None)  # type: ignore[attr-defined]
 
     # Classifying
     def on_input_changed(self, event: Input.Changed) -> None:

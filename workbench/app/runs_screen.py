@@ -66,6 +66,7 @@ class RunsScreen(Screen):
         Binding("r", "resume", "Resume"),
         Binding("a", "add", "Add to compare"),
         Binding("u", "use", "Use model"),
+        Binding("i", "inspect", "Inspect"),
         Binding("g", "reload", "Refresh"),
         Binding("o", "sort", "Sort"),
     ]
@@ -201,6 +202,11 @@ class RunsScreen(Screen):
         record = self._record_or_warn()
         if record is not None:
             self.app.use_model(record.run_dir)  # type: ignore[attr-defined]
+
+    def action_inspect(self) -> None:
+        record = self._record_or_warn()
+        if record is not None:
+            self.app.inspect_run(record.run_dir)  # type: ignore[attr-defined]
 
 
 def _runs_table() -> DataTable:

@@ -96,9 +96,10 @@ def surprisal_colour(bits: float | None) -> Color:
     return _blend(_SURPRISAL, bits / SURPRISING_BITS)
 
 
-def header(tokens: Sequence[str], start: int, width: int, cursor: int | None = None) -> Text:
-    """The characters of one page of columns, under an empty label."""
-    line = Text(" " * LABEL_WIDTH)
+def header(tokens: Sequence[str], start: int, width: int, cursor: int | None = None,
+           label: str = "", label_width: int = LABEL_WIDTH) -> Text:
+    """The characters of one page of columns, after a label (empty by default)."""
+    line = Text(label[: label_width - 1].ljust(label_width), style="dim")
     for position in range(start, min(start + width, len(tokens))):
         style = "reverse bold" if position == cursor else "bold"
         line.append(shown(tokens[position]), style)
@@ -106,9 +107,9 @@ def header(tokens: Sequence[str], start: int, width: int, cursor: int | None = N
 
 
 def value_row(label: str, values: Sequence[float], scale: Scale, start: int, width: int,
-              cursor: int | None = None) -> Text:
+              cursor: int | None = None, label_width: int = LABEL_WIDTH) -> Text:
     """One labelled row of coloured cells, one per column of the page."""
-    line = Text(label[: LABEL_WIDTH - 1].ljust(LABEL_WIDTH), style="dim")
+    line = Text(label[: label_width - 1].ljust(label_width), style="dim")
     for position in range(start, min(start + width, len(values))):
         glyph = "▼" if position == cursor else GLYPH
         line.append(glyph, Style(color=scale.colour(values[position])))
@@ -291,3 +292,28 @@ def findings_picture(findings: Sequence[Finding], width: int) -> Group:
         parts.append(Text(f"  over {finding.characters:,} characters of validation text", style="dim"))
         parts.append(Text())
     return Group(*parts)
+
+
+def surprisal_row(reading: Reading, start: int, width: int, cursor: int | None = None,
+                  label_width: int = LABEL_WIDTH) -> Text:
+    """The bits each character cost, as a row of coloured cells under the characters."""
+    line = Text("bits"[: label_width - 1].ljust(label_width), style="dim")
+    for position in range(start, min(start + width, len(reading))):
+        glyph = "▼" if position == cursor else GLYPH
+        line.append(glyph, Style(color=surprisal_colour(reading.surprisal(position))))
+    return line
+
+
+def position_detail(reading: Reading, position: int) -> Text:
+    """The prediction at one character: its probability, bits and alternatives, or the classes."""
+    token = repr(reading.tokens[position])
+    if reading.kind == NEXT_TOKEN:
+        chance, bits = reading.chance(position), reading.surprisal(position)
+        if chance is None or bits is None:
+            return Text.assemble((f"{position} {token}", "bold"), ": nothing was predicted before it")
+        return Text.assemble((f"{position} {token}", "bold"), f" p {chance:.1%}, {bits:.2f} bits · expected ",
+                             alternatives(reading.top(position, ALTERNATIVES)))
+    read = "".join(reading.tokens[: position + 1])
+    shown_text = read if len(read) <= 24 else "…" + read[-23:]
+    choices = " · ".join(f"{label} {p:.0%}" for label, p in reading.top(position, ALTERNATIVES))
+    return Text.assemble(("after ", "dim"), (repr(shown_text), "bold"), ": ", choices)
