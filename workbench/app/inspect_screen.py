@@ -106,6 +106,8 @@ class InspectScreen(Screen):
 
     def on_screen_resume(self) -> None:
         self.query_one("#inspect-text", Input).value = self.text
+        if self.text:  # with a text to look at, the keys move through it (/ goes back to the text)
+            self.call_after_refresh(self.set_focus, None)
         self._list_choices()
 
     def pane(self, side: str) -> InspectPane:
@@ -131,6 +133,10 @@ class InspectScreen(Screen):
     def _show_choices(self, records: list[RunRecord]) -> None:
         options = [(f"{record.run_id} · {record.status}", str(record.run_dir)) for record in records]
         known = {value for _, value in options}
+        for wanted in self._wanted.values():  # a run that has only just started may not be listed yet
+            if str(wanted) not in known:
+                options.insert(0, (wanted.name, str(wanted)))
+                known.add(str(wanted))
         for side in SIDES:
             select = self.query_one(f"#inspect-{side}", Select)
             current = select.value
@@ -156,11 +162,17 @@ class InspectScreen(Screen):
             self._read_text(event.value)
 
     def _choose(self, side: str, run_dir: Path) -> None:
-        self.sources[side] = Source(run_dir, stamp=checkpoint_stamp(run_dir))  # later changes are news
+        from workbench.runs import BEST_FILE
+
+        stamp = checkpoint_stamp(run_dir)
+        self.sources[side] = Source(run_dir, stamp=stamp)  # later changes of the checkpoint are news
         pane = self.pane(side)
         pane.display = True
-        pane.clear(f"loading {run_dir.name}…")
-        self._load(side, run_dir, self.text)
+        if stamp is None and not (run_dir / BEST_FILE).is_file():
+            pane.clear(f"{run_dir.name} has no weights yet: they are read at its first evaluation.")
+        else:
+            pane.clear(f"loading {run_dir.name}…")
+            self._load(side, run_dir, self.text)
         self._show()
 
     def _drop_compare(self) -> None:
