@@ -71,7 +71,7 @@ async def test_keys_change_layer_direction_probe_and_units(tiny_corpora: Path, t
         await pilot.press("down", "down")
         assert "units 3–" in pane_text(screen)
         await pilot.press("o")
-        assert "most active first" in pane_text(screen)
+        assert "of 12 · active" in pane_text(screen)
 
 
 @pilot_test

@@ -13,7 +13,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
-from workbench.inspection.heatmap import DIRECTIONS, ORDERS, Heatmap, choose_heatmap
+from workbench.inspection.heatmap import DIRECTIONS, Heatmap, choose_heatmap
 from workbench.inspection.inspector import Inspection
 from workbench.inspection.probes import HIDDEN
 from workbench.inspection.reading import NEXT_TOKEN
@@ -131,7 +131,7 @@ class InspectPane(Static):
         rows = range(first, min(len(heatmap.units), first + room))
         key = heatmap.key
         caption = (f"layer {key.layer} · {DIRECTIONS[key.direction]} · {key.probe} · units {first + 1}–"
-                   f"{rows.stop} of {heatmap.total}, {ORDERS[heatmap.order]}")
+                   f"{rows.stop} of {heatmap.total} · {heatmap.order}")
         lines.append(Text(caption, style="dim"))
         scale = Scale.of(heatmap.values)
         for row in rows:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 WATCH_SECONDS = 0.5
 SIDES = ("left", "right")
 PICKED_CHARACTERS = 240
+LINE_BREAK = "↵"  # how the one-line text field shows (and takes) a line break
 VALIDATION_PICKS = 6
 
 
@@ -90,7 +91,7 @@ class InspectScreen(Screen):
             yield Select([], id="inspect-right", prompt="compare with (optional)", allow_blank=True,
                          compact=True)
         with Horizontal(id="inspect-text-row"):
-            yield Input(placeholder="type a text and press enter, e.g. Schmidt or nel mezzo del cammin",
+            yield Input(placeholder="type a text and press enter (↵ is a line break), e.g. Schmidt",
                         id="inspect-text", compact=True)
             yield Select([], id="inspect-pick", prompt="or pick one", allow_blank=True, compact=True)
         yield Static("", id="inspect-info")
@@ -105,7 +106,7 @@ class InspectScreen(Screen):
         self._show_info()
 
     def on_screen_resume(self) -> None:
-        self.query_one("#inspect-text", Input).value = self.text
+        self.query_one("#inspect-text", Input).value = self.text.replace("\n", LINE_BREAK)
         if self.text:  # with a text to look at, the keys move through it (/ goes back to the text)
             self.call_after_refresh(self.set_focus, None)
         self._list_choices()
@@ -131,7 +132,7 @@ class InspectScreen(Screen):
         self.app.call_from_thread(self._show_choices, records)
 
     def _show_choices(self, records: list[RunRecord]) -> None:
-        options = [(f"{record.run_id} · {record.status}", str(record.run_dir)) for record in records]
+        options = [(record.run_id, str(record.run_dir)) for record in records]
         known = {value for _, value in options}
         for wanted in self._wanted.values():  # a run that has only just started may not be listed yet
             if str(wanted) not in known:
@@ -158,7 +159,7 @@ class InspectScreen(Screen):
             elif side == "right":
                 self._drop_compare()
         elif side == "pick" and isinstance(event.value, str):
-            self.query_one("#inspect-text", Input).value = event.value
+            self.query_one("#inspect-text", Input).value = event.value.replace("\n", LINE_BREAK)
             self._read_text(event.value)
 
     def _choose(self, side: str, run_dir: Path) -> None:
@@ -183,7 +184,7 @@ class InspectScreen(Screen):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "inspect-text":
-            self._read_text(event.value)
+            self._read_text(event.value.replace(LINE_BREAK, "\n"))
 
     def _read_text(self, text: str) -> None:
         if not text.strip():

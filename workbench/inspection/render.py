@@ -83,7 +83,7 @@ class Scale:
         return _blend(_DIVERGING if self.signed else _SEQUENTIAL, fraction)
 
     def legend(self) -> Text:
-        text = Text(f"{self.low:+.2f} " if self.signed else f"{self.low:.0f} ", style="dim")
+        text = Text.assemble((f"{self.low:+.2f} " if self.signed else f"{self.low:.0f} ", "dim"))
         for step in range(24):
             text.append(GLYPH, Style(color=self.colour(self.low + (self.high - self.low) * step / 23)))
         text.append(f" {self.high:+.2f}" if self.signed else f" {self.high:.0f}", style="dim")
@@ -99,7 +99,7 @@ def surprisal_colour(bits: float | None) -> Color:
 def header(tokens: Sequence[str], start: int, width: int, cursor: int | None = None,
            label: str = "", label_width: int = LABEL_WIDTH) -> Text:
     """The characters of one page of columns, after a label (empty by default)."""
-    line = Text(label[: label_width - 1].ljust(label_width), style="dim")
+    line = Text.assemble((label[: label_width - 1].ljust(label_width), "dim"))
     for position in range(start, min(start + width, len(tokens))):
         style = "reverse bold" if position == cursor else "bold"
         line.append(shown(tokens[position]), style)
@@ -109,7 +109,7 @@ def header(tokens: Sequence[str], start: int, width: int, cursor: int | None = N
 def value_row(label: str, values: Sequence[float], scale: Scale, start: int, width: int,
               cursor: int | None = None, label_width: int = LABEL_WIDTH) -> Text:
     """One labelled row of coloured cells, one per column of the page."""
-    line = Text(label[: label_width - 1].ljust(label_width), style="dim")
+    line = Text.assemble((label[: label_width - 1].ljust(label_width), "dim"))
     for position in range(start, min(start + width, len(values))):
         glyph = "▼" if position == cursor else GLYPH
         line.append(glyph, Style(color=scale.colour(values[position])))
@@ -297,7 +297,7 @@ def findings_picture(findings: Sequence[Finding], width: int) -> Group:
 def surprisal_row(reading: Reading, start: int, width: int, cursor: int | None = None,
                   label_width: int = LABEL_WIDTH) -> Text:
     """The bits each character cost, as a row of coloured cells under the characters."""
-    line = Text("bits"[: label_width - 1].ljust(label_width), style="dim")
+    line = Text.assemble(("bits".ljust(label_width), "dim"))
     for position in range(start, min(start + width, len(reading))):
         glyph = "▼" if position == cursor else GLYPH
         line.append(glyph, Style(color=surprisal_colour(reading.surprisal(position))))
