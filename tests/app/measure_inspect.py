@@ -1,0 +1,140 @@
+"""Measure how fast inspection answers (run by hand on a quiet machine; not part of the suite).
+
+    WORKBENCH_CORPORA=/path/to/corpora .venv/bin/python tests/app/measure_inspect.py
+
+A 2-layer, 256-unit LSTM on the poem (trained for a few steps: speed does not depend on how well)
+reads a 500-character passage.
+1. headless: the time `Inspector.inspect` takes (loading weights aside), median of several reads;
+2. the app, started in a detached tmux session and read back with capture-pane:
+   - text to result: from pressing enter on the text until the heatmap is on screen;
+   - key to repaint while the text is being read: F1 (help) and escape, pressed right after enter;
+   - key to repaint on the result: the cursor moved with → until the detail line names the new
+     position (median and worst over 20 presses).
+Times include tmux's own polling (a few milliseconds), so they are upper bounds. The targets: keys
+answered within 100 ms, the result within 1 s.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SESSION = "workbench-measure-inspect"
+PASSAGE = (
+    "Nel mezzo del cammin di nostra vita\nmi ritrovai per una selva oscura,\nché la diritta via era "
+    "smarrita.\nAhi quanto a dir qual era è cosa dura\nesta selva selvaggia e aspra e forte\nche nel "
+    "pensier rinova la paura!\nTant’ è amara che poco è più morte;\nma per trattar del ben ch’i’ vi "
+    "trovai,\ndirò de l’altre cose ch’i’ v’ho scorte.\nIo non so ben ridir com’ i’ v’intrai,\ntant’ era "
+    "pien di sonno a quel punto\nche la verace via abbandonai.\nMa poi ch’i’ fui al piè d’un colle giunto,\n"
+    "là dove terminava quella valle\nche m’avea di paura il cor compunto,\n"
+)[:500]
+WORKBENCH = Path(sys.executable).with_name("workbench")
+
+
+def tmux(*args: str) -> str:
+    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
+
+
+def screen() -> str:
+    return tmux("capture-pane", "-p", "-t", SESSION)
+
+
+def wait_for(text: str, limit: float = 60.0) -> float:
+    start = time.perf_counter()
+    while text not in screen():
+        if time.perf_counter() - start > limit:
+            raise SystemExit(f"gave up waiting for {text!r}; screen:\n{screen()}")
+        time.sleep(0.002)
+    return time.perf_counter() - start
+
+
+def train(runs: Path) -> Path:
+    subprocess.run([str(WORKBENCH), "run", "--dataset", "divina", "--cell", "lstm", "--task", "generate",
+                    "--steps", "3", "--set", "cell.hidden_size=256", "--set", "cell.layers=2",
+                    "--runs-dir", str(runs), "--json"], check=True, capture_output=True)
+    (run_dir,) = runs.iterdir()
+    return run_dir
+
+
+def headless(run_dir: Path) -> None:
+    from workbench.inspection.inspector import Inspector
+    from workbench.trained import load_trained
+
+    inspector = Inspector.of(load_trained(run_dir))
+    inspector.inspect(PASSAGE)  # warm-up
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        inspector.inspect(PASSAGE)
+        times.append(time.perf_counter() - start)
+    print(f"headless inspect of {len(PASSAGE)} characters: median {statistics.median(times) * 1000:.0f} ms, "
+          f"worst {max(times) * 1000:.0f} ms")
+
+
+def runs_listed(runs: Path) -> str:
+    return next(runs.iterdir()).name
+
+
+def in_the_app(runs: Path) -> None:
+    corpora = os.environ.get("WORKBENCH_CORPORA", "")
+    tmux("kill-session", "-t", SESSION)
+    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40",
+         f"WORKBENCH_CORPORA={corpora} WORKBENCH_RUNS_DIR={runs} {WORKBENCH}")
+    try:
+        wait_for("training")  # the set-up screen's forms: plugins and torch are loaded
+        tmux("send-keys", "-t", SESSION, "F6")
+        wait_for("choose a run")
+        time.sleep(2.0)  # the list of runs is read on a worker
+        tmux("send-keys", "-t", SESSION, "Enter")  # open the run list (it has focus) ...
+        wait_for(runs_listed(runs))
+        tmux("send-keys", "-t", SESSION, "Down")  # past the blank choice ...
+        time.sleep(0.3)
+        tmux("send-keys", "-t", SESSION, "Enter")  # ... to the newest run
+        wait_for("Type a text above")  # the weights are loaded
+        tmux("send-keys", "-t", SESSION, "/")
+        time.sleep(0.3)
+        tmux("send-keys", "-t", SESSION, "-l", PASSAGE.replace("\n", "↵"))
+        time.sleep(0.5)
+        started = time.perf_counter()
+        tmux("send-keys", "-t", SESSION, "Enter")
+        waiting = []
+        for _ in range(3):  # keys while the text is being read
+            if "units 1–" in screen():
+                break
+            tmux("send-keys", "-t", SESSION, "F1")
+            waiting.append(wait_for("workbench — keys", limit=10.0))
+            tmux("send-keys", "-t", SESSION, "Escape")
+            waiting.append(wait_for("units 1–" if "units 1–" in screen() else "Layer", limit=10.0))
+        wait_for("units 1–")
+        result = time.perf_counter() - started
+        print(f"text to result in the app: {result * 1000:.0f} ms (includes {len(waiting)} key presses)")
+        if waiting:
+            print(f"keys while reading: median {statistics.median(waiting) * 1000:.0f} ms, "
+                  f"worst {max(waiting) * 1000:.0f} ms")
+        moves = []
+        for position in range(1, 21):
+            tmux("send-keys", "-t", SESSION, "Right")
+            moves.append(wait_for(f" {position} '", limit=10.0))
+        print(f"cursor key to repaint: median {statistics.median(moves) * 1000:.0f} ms, "
+              f"worst {max(moves) * 1000:.0f} ms over {len(moves)} presses")
+    finally:
+        tmux("send-keys", "-t", SESSION, "C-q")
+        time.sleep(1)
+        tmux("kill-session", "-t", SESSION)
+
+
+def main() -> None:
+    runs = Path(tempfile.mkdtemp()) / "runs"
+    run_dir = train(runs)
+    print(f"model: {run_dir.name} (2 layers × 256 units)")
+    headless(run_dir)
+    in_the_app(runs)
+
+
+if __name__ == "__main__":
+    main()
