@@ -71,9 +71,9 @@ class InspectScreen(Screen):
         Binding("up", "units(-1)", "Previous unit", show=False),
         Binding("pagedown", "units(10)", "More units", show=False),
         Binding("pageup", "units(-10)", "Fewer units", show=False),
-        Binding("left_square_bracket", "evaluation(-1)", "Earlier evaluation"),
-        Binding("right_square_bracket", "evaluation(1)", "Later evaluation"),
-        Binding("slash", "focus_text", "Type a text"),
+        Binding("left_square_bracket", "evaluation(-1)", "Earlier evaluation", key_display="["),
+        Binding("right_square_bracket", "evaluation(1)", "Later evaluation", key_display="]"),
+        Binding("slash", "focus_text", "Type a text", key_display="/"),
         Binding("escape", "leave_fields", "Back to the heatmap", show=False),
     ]
 

@@ -173,11 +173,11 @@ class WorkbenchApp(App):
 
     def all_bindings(self) -> list[tuple[str, str, str]]:
         """(where, key, description) for every shown binding of the app and its screens."""
-        rows = [("everywhere", b.key, b.description) for b in self._bindings_of(self.BINDINGS)]
+        rows = [("everywhere", _key(b), b.description) for b in self._bindings_of(self.BINDINGS)]
         rows.append(("everywhere", "ctrl+p", "Command palette"))
         for name, title in SCREENS.items():
             screen = self.screens_by_name[name]
-            rows += [(title, b.key, b.description) for b in self._bindings_of(screen.BINDINGS)]
+            rows += [(title, _key(b), b.description) for b in self._bindings_of(screen.BINDINGS)]
         return rows
 
     @staticmethod
@@ -222,6 +222,11 @@ class WorkbenchApp(App):
 
     def _run_on(self, screen: Screen, action: str) -> None:
         self.call_later(screen.run_action, action)
+
+
+def _key(binding: Binding) -> str:
+    """The key as people type it: `[` rather than left_square_bracket."""
+    return binding.key_display or binding.key
 
 
 def run_app() -> int:
