@@ -94,6 +94,11 @@ async def test_two_runs_side_by_side_read_the_same_text(tiny_corpora: Path, tmp_
         assert "forward · forget_gate" in pane_text(screen, "left")
         assert "no forget_gate here: showing hidden" in pane_text(screen, "right")
         assert "1 'e' p " in pane_text(screen, "left") and "1 'e' p " in pane_text(screen, "right")
+        shown = right.current
+        await pilot.press("f4", "f6")  # leaving and coming back keeps both runs and what they read
+        await wait_for(pilot, lambda: pilot.app.screen is screen, "the Inspect screen again")
+        await pilot.pause(0.5)
+        assert right.display and right.current is shown
         screen.query_one("#inspect-right", Select).clear()
         await wait_for(pilot, lambda: not right.display, "the compare to close")
 

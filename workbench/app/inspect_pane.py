@@ -8,24 +8,15 @@ cursor or paging units costs a few hundred cells whatever the text's length or t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.console import Group, RenderableType
 from rich.text import Text
 from textual.widgets import Static
 
-from workbench.inspection.heatmap import DIRECTIONS, Heatmap, choose_heatmap
-from workbench.inspection.inspector import Inspection
-from workbench.inspection.probes import HIDDEN
-from workbench.inspection.reading import NEXT_TOKEN
-from workbench.inspection.render import (
-    Scale,
-    class_rows,
-    header,
-    position_detail,
-    surprisal_row,
-    unit_label,
-    value_row,
-)
+if TYPE_CHECKING:  # the inspection modules import torch: the app loads them only when first used
+    from workbench.inspection.heatmap import Heatmap
+    from workbench.inspection.inspector import Inspection
 
 LABEL = 9  # "L1 u255" and a space
 CLASS_ROWS = 3
@@ -38,7 +29,7 @@ class InspectView:
     cursor: int = 0
     layer: int | None = None
     direction: int = 0
-    probe: str = HIDDEN
+    probe: str = "hidden"  # workbench.inspection.probes.HIDDEN, which every cell records
     order: str = "varying"
     first_unit: int = 0
 
@@ -86,6 +77,9 @@ class InspectPane(Static):
 
     def heatmap(self, view: InspectView) -> Heatmap | None:
         """The heatmap for the view; a probe or layer this model lacks falls back to what it has."""
+        from workbench.inspection.heatmap import choose_heatmap
+        from workbench.inspection.probes import HIDDEN
+
         snapshot = self.current
         if snapshot is None:
             return None
@@ -103,6 +97,18 @@ class InspectPane(Static):
         self.update(self.picture(view))
 
     def picture(self, view: InspectView) -> RenderableType:
+        from workbench.inspection.heatmap import DIRECTIONS
+        from workbench.inspection.reading import NEXT_TOKEN
+        from workbench.inspection.render import (
+            Scale,
+            class_rows,
+            header,
+            position_detail,
+            surprisal_row,
+            unit_label,
+            value_row,
+        )
+
         snapshot = self.current
         if snapshot is None:
             return Text(self.message or "Nothing inspected yet.", style="dim")

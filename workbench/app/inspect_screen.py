@@ -142,12 +142,13 @@ class InspectScreen(Screen):
             select = self.query_one(f"#inspect-{side}", Select)
             current = select.value
             wanted = self._wanted.pop(side, None)
-            select.set_options(options)
-            value = str(wanted) if wanted is not None else current
-            if isinstance(value, str) and value in known:
-                select.value = value
-                if wanted is not None:
-                    self._choose(side, Path(value))
+            with select.prevent(Select.Changed):  # refreshing the list is not choosing a run
+                select.set_options(options)
+                value = str(wanted) if wanted is not None else current
+                if isinstance(value, str) and value in known:
+                    select.value = value
+            if wanted is not None and str(wanted) in known:
+                self._choose(side, wanted)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         side = (event.select.id or "").removeprefix("inspect-")
