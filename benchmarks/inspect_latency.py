@@ -1,6 +1,6 @@
 """Measure how fast inspection answers (run by hand on a quiet machine; not part of the suite).
 
-    WORKBENCH_CORPORA=/path/to/corpora .venv/bin/python tests/app/measure_inspect.py
+    WORKBENCH_CORPORA=/path/to/corpora .venv/bin/python benchmarks/inspect_latency.py
 
 A 2-layer, 256-unit LSTM on the poem (trained for a few steps: speed does not depend on how well)
 reads a 500-character passage.

@@ -1,6 +1,6 @@
 """Measure what probes cost training (run by hand on a quiet machine; not part of the suite).
 
-    .venv/bin/python tests/measure_probes.py [--hidden 256] [--layers 1] [--repeats 5]
+    .venv/bin/python benchmarks/probe_cost.py [--hidden 256] [--layers 1] [--repeats 5]
 
 `workbench bench` times each cell's training step beside its torch.nn twin. Here every custom cell
 is timed twice in the same process: as shipped, its step calling `record` for its probes with
@@ -15,7 +15,7 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the steps without probes
 
 from test_probes import UNPROBED  # noqa: E402
 
