@@ -70,7 +70,7 @@ def run_inspect(args: argparse.Namespace) -> int:
     trained = load_run(args)
     inspector = Inspector.of(trained)
     quiet = io.StringIO() if args.json else None  # JSON alone on stdout; the picture only for --svg
-    console = Console(record=args.svg is not None, width=args.width, file=quiet)
+    console = Console(record=args.svg is not None, width=args.width, file=quiet, markup=False)
     pictures: list[RenderableType] = []
     document: dict[str, Any] = {}
     if args.text is not None:
