@@ -59,7 +59,7 @@ def test_a_killed_workers_trial_is_retried_and_counted_once(
     study = write_study(tmp_path / "retry.toml", '[study]\nname = "retry"\nseeds = 2\nheartbeat = 1\n',
                         steps=1000000)
     assert main(["study", "create", str(study), "--storage", postgres_url,
-                 "--set", "train.time_budget=1.5"]) == 0
+                 "--set", "train.time_budget=8"]) == 0  # mid-trial when killed
     doomed_runs, survivor_runs = tmp_path / "doomed", tmp_path / "survivor"
     doomed = worker("retry", postgres_url, doomed_runs, tiny_corpora)
     try:
