@@ -54,6 +54,7 @@ def test_runs_screen(snap_compare, tiny_corpora: Path, tmp_path: Path, monkeypat
         screen = pilot.app.screen
         while screen.opened is None:
             await pilot.pause(0.05)
+        await pilot.app.workers.wait_for_complete()  # a second listing may still be refilling the table
         await pilot.pause()
 
     assert snap_compare(make_app(runs_dir), terminal_size=(120, 40), run_before=opened)
