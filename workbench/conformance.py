@@ -412,7 +412,7 @@ def _serves(cls: type[Dataset], form: str, root: Path | None) -> str:
     if root is not None and not root.is_dir():
         return f"its check_corpus {root} is not a directory: ship it as package data"
     try:
-        data = getattr(cls(corpus_root=root), form)(SEED)
+        data = getattr(cls(cls.check_options, corpus_root=root), form)(SEED)
     except CorpusError as error:
         if root is not None:
             raise
@@ -423,7 +423,7 @@ def _serves(cls: type[Dataset], form: str, root: Path | None) -> str:
     problems = data.problems()
     if problems:
         return "; ".join(problems)
-    if getattr(cls(corpus_root=root), form)(SEED) != data:
+    if getattr(cls(cls.check_options, corpus_root=root), form)(SEED) != data:
         return f"{form}({SEED}) gave other splits the second time: draw every random choice from the seed"
     return ""
 

@@ -189,10 +189,17 @@ def _check_shape(manifest: Manifest, path: Path) -> None:
         raise CorpusError(f"{path} should be a text file ({manifest.layout_description}). {fix}")
 
 
-def read_text(path: Path, corpus: str) -> str:
-    """The UTF-8 text of a corpus file; a CorpusError names the file, byte and line if it is not."""
-    fix = f"Re-save it as UTF-8, or run `workbench corpora pull {corpus}` to restore the original."
-    data = Path(path).read_bytes()
+def read_utf8(path: Path, fix: str) -> str:
+    """The UTF-8 text of any file (a leading byte-order mark dropped).
+
+    A CorpusError names the file, the first byte that is not UTF-8, its offset and line, then
+    `fix`, the sentence that says what to do about it.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise CorpusError(f"Cannot read {path}: {error.strerror}. {fix}") from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -201,7 +208,14 @@ def read_text(path: Path, corpus: str) -> str:
             f"{path} is not UTF-8: byte 0x{data[error.start]:02x} at offset {error.start} "
             f"(line {line}) cannot be decoded. {fix}"
         ) from None
-    text = text.removeprefix("\ufeff")
+    return text.removeprefix("\ufeff")
+
+
+def read_text(path: Path, corpus: str) -> str:
+    """The UTF-8 text of a file of a known corpus; a CorpusError if it is not UTF-8 or is empty."""
+    text = read_utf8(
+        path, f"Re-save it as UTF-8, or run `workbench corpora pull {corpus}` to restore the original."
+    )
     if not text.strip():
         raise CorpusError(
             f"{path} is empty. Restore it with `workbench corpora pull {corpus}`, or point "

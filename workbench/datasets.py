@@ -9,7 +9,7 @@ Splits are deterministic for a seed and never put the same string in two splits.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -135,6 +135,30 @@ class GenerationData:
         return problems
 
 
+@dataclass(frozen=True)
+class SourceSummary:
+    """What a dataset found at a path a person gave it: shown as soon as the path is typed."""
+
+    path: str
+    files: int
+    characters: int
+    documents: int | None = None
+    examples: int | None = None
+    classes: int | None = None
+
+    def describe(self) -> str:
+        """`2 files · 1,204,311 characters · 14 documents · 2 classes`."""
+        counts = [(self.files, "file"), (self.characters, "character"), (self.documents, "document"),
+                  (self.examples, "example"), (self.classes, "class")]
+        return " · ".join(
+            f"{count:,} {noun}{'' if count == 1 else ('es' if noun == 'class' else 's')}"
+            for count, noun in counts if count is not None
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 class Dataset(Plugin):
     """Base class of dataset plugins.
 
@@ -148,12 +172,14 @@ class Dataset(Plugin):
     tests: the checks build the dataset with it as `corpus_root`, so they load real data quickly on
     any machine. Point it at package data with importlib.resources, e.g.
     `check_corpus = resources.files(__package__) / "check_corpus"`. Without one, the checks load the
-    corpus the dataset finds.
+    corpus the dataset finds. `check_options` are the options the checks build it with: a dataset
+    that reads a path a person gives points that path into its check corpus.
     """
 
     kind: ClassVar[str] = "dataset"
     forms: ClassVar[tuple[str, ...]] = ()
     check_corpus: ClassVar[Traversable | None] = None
+    check_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, options: dict[str, Any] | None = None, corpus_root: Path | None = None):
         self.options = self.resolve_options(options)
@@ -164,6 +190,14 @@ class Dataset(Plugin):
 
     def generation(self, seed: int) -> GenerationData:
         raise NotImplementedError(f"dataset {self.name!r} does not serve generation")
+
+    def inspect(self) -> SourceSummary | None:
+        """What the files the options name hold, quickly, or a WorkbenchError saying what is wrong.
+
+        Datasets that read a path a person types implement it, so the app can answer as the path
+        is typed and `workbench corpora inspect` can list it; the others return None.
+        """
+        return None
 
     def vocabulary(self, seed: int) -> list[str]:
         """Every character of the training split, sorted: what a model of this data reads.

@@ -263,7 +263,7 @@ class Run:
         progress = Progress()
         if self.resume_from is not None:
             progress = restore_snapshot(self.run_dir / CHECKPOINT_FILE, model, optimizer, data_rng,
-                                        sample_rng, task.metadata())
+                                        sample_rng, task)
         self._progress = progress
         plan = self._plan(task, model)
         count = sum(p.numel() for p in model.parameters())

@@ -241,7 +241,7 @@ class TrainingLoop:
     def checkpoint(self) -> None:
         self._tick()
         event = save_snapshot(self.run.run_dir, self.run.run_id, self.model, self.optimizer,
-                              self.data_rng, self.sample_rng, self.progress, self._metadata())
+                              self.data_rng, self.sample_rng, self.progress, self.task, self._metadata())
         self.run.emit(event)
 
     def finish(self, ending: Ending, parameters: int) -> dict[str, Any]:
@@ -277,6 +277,7 @@ class TrainingLoop:
             "best_validation": progress.best_validation,
             "best_step": progress.best_step,
             "test": test,
+            **self.task.summary_fields(),
             "versions": {"python": platform.python_version(), "torch": torch.__version__,
                          "workbench": __version__},
         }

@@ -1,8 +1,9 @@
 """Everything a run needs to continue exactly where it stopped, to and from a checkpoint file.
 
 The checkpoint holds the model, the optimiser's tensors, every random state (global torch, CUDA,
-data order at the start of the current epoch and now, samples) and, as JSON, the progress through
-the run, the optimiser's hyperparameters, the config and the task's metadata (vocabulary, classes).
+data order at the start of the current epoch and now, samples), what the task carries from step to
+step (a stateful task's hidden state) and, as JSON, the progress through the run, the optimiser's
+hyperparameters, the config and the task's metadata (vocabulary, classes).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from workbench.config import RunConfig
 from workbench.errors import CheckpointError
 from workbench.events import CheckpointSaved
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE, read_run
+from workbench.tasks import Task
 
 FORMAT = 1
+TASK_PREFIX = "task."
 ENDED_ON_ITS_OWN = ("completed", "early-stopped")
 _ENDING_SETTINGS = ("steps", "epochs", "time_budget", "patience")  # 0 means no limit for each
 
@@ -64,11 +67,13 @@ def save_snapshot(
     data_rng: torch.Generator,
     sample_rng: torch.Generator,
     progress: Progress,
+    task: Task,
     metadata: dict[str, Any],
 ) -> CheckpointSaved:
     """Write checkpoint.safetensors atomically and return the event announcing it."""
     optimizer_tensors, optimizer_document = optimizer_state(optimizer)
     tensors = {**model_tensors(model), **optimizer_tensors, **_rng_tensors(data_rng, sample_rng)}
+    tensors.update({TASK_PREFIX + name: tensor for name, tensor in task.carried_tensors().items()})
     if progress.epoch_rng is not None:
         tensors["rng.data_epoch"] = progress.epoch_rng
     document = {**metadata, "format": FORMAT, "progress": progress.to_json(),
@@ -88,11 +93,11 @@ def restore_snapshot(
     optimizer: torch.optim.Optimizer,
     data_rng: torch.Generator,
     sample_rng: torch.Generator,
-    task_metadata: dict[str, Any],
+    task: Task,
 ) -> Progress:
     """Load a checkpoint into the freshly built objects; the task must have read the same data."""
     tensors, document = load_checkpoint(path)
-    if document.get("task") != json.loads(json.dumps(task_metadata)):
+    if document.get("task") != json.loads(json.dumps(task.metadata())):
         raise CheckpointError(
             f"Cannot resume from {path}: the task's vocabulary or classes differ from the saved ones, "
             "so the corpus or the dataset options changed. Resume with the original corpus."
@@ -106,6 +111,9 @@ def restore_snapshot(
         torch.cuda.set_rng_state_all(cuda_states)
     data_rng.set_state(tensors["rng.data"])
     sample_rng.set_state(tensors["rng.sample"])
+    task.restore_carried_tensors(
+        {name[len(TASK_PREFIX):]: tensor for name, tensor in tensors.items() if name.startswith(TASK_PREFIX)}
+    )
     known = {f.name for f in fields(Progress)}
     saved = document["progress"]
     progress = Progress(**{k: v for k, v in saved.items() if k in known})

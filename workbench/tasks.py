@@ -89,6 +89,14 @@ class Task(Plugin):
         """Mean loss over the batch's predicted items (nats)."""
         raise NotImplementedError
 
+    def carried_tensors(self) -> dict[str, Tensor]:
+        """Tensors the task carries from one training step to the next (a stateful task's hidden
+        state). Checkpoints save them, so a run resumed mid-epoch continues exactly."""
+        return {}
+
+    def restore_carried_tensors(self, tensors: dict[str, Tensor]) -> None:
+        """Take back, from a checkpoint, what `carried_tensors` gave."""
+
     @torch.no_grad()
     def evaluate(self, model: nn.Module, split: str, batch_size: int, share: float = 1.0) -> dict[str, Any]:
         """Metrics on a split: always "loss" and `metric`; floats, plus nested details.
@@ -98,6 +106,11 @@ class Task(Plugin):
         is the same for the same share.
         """
         raise NotImplementedError
+
+    def summary_fields(self) -> dict[str, Any]:
+        """How this task trained and scored, in its own words, added to the run's summary.json
+        (the generate task says whether it carried state)."""
+        return {}
 
     @torch.no_grad()
     def showcase(self, model: nn.Module, generator: torch.Generator) -> list[str]:

@@ -64,7 +64,7 @@ class Vocabulary:
         `<unk>` otherwise.
         """
         pieces = self.pieces(text)
-        return [self.ids[piece] if len(piece) > 1 else self._character_id(piece) for piece in pieces]
+        return [self.ids[piece] if len(piece) > 1 else self.character_id(piece) for piece in pieces]
 
     def pieces(self, text: str) -> list[str]:
         """`text` cut the way `encode` reads it: named tokens whole, every other character alone."""
@@ -97,7 +97,8 @@ class Vocabulary:
             ) from None
         return cls(characters, conditions)
 
-    def _character_id(self, char: str) -> int:
+    def character_id(self, char: str) -> int:
+        """The id of one character, with the fallbacks `encode` describes."""
         for candidate in (char, char.lower(), char.upper(), _unaccented(char), _unaccented(char.lower())):
             found = self.ids.get(candidate)
             if found is not None and found >= self.first_character:

@@ -1,22 +1,34 @@
 """The `generate` task: predict each next character, then write new text one character at a time.
 
-Every document becomes `[<bos> or its condition token] + characters + [<eos>]`. Training items are
-windows of up to `seq_len + 1` tokens that never cross documents: a short document (a surname) is
-one window, a long one (a canto) is cut into consecutive windows whose boundaries move by a random
-shift each epoch, so no character is always the first of a window. Every split is one flat tensor
-of token ids made once in `prepare`; an epoch's windows are index arithmetic on it.
+Every split is one stream of token ids made once in `prepare` and cut into windows of up to
+`seq_len + 1` tokens that never cross documents (see plugins/tasks/token_stream.py).
+
+Stateful (the default): a batch row's windows at consecutive steps are consecutive windows of one
+document and the hidden state one step leaves is the state the next starts from, detached, so
+gradients stop at the window (truncated backpropagation through time, as char-rnn does) while the
+context reaches back to the document's start. Evaluation runs every held-out document through in
+order with its state carried, so bits per character reflect the context the model really uses.
+Stateless: every window starts from a zero state and its boundaries move by a random shift each
+epoch, so no character is always the first of a window.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+from workbench_plugins.tasks.token_stream import (
+    StreamBatch,
+    TokenStream,
+    document_lanes,
+    lane_batches,
+    shuffled_batches,
+    split_lanes,
+)
 
 from workbench import metrics
 from workbench.cells import Cell, Recurrent, State
@@ -55,49 +67,6 @@ class LanguageModel(nn.Module):
         return self.head(outputs), state
 
 
-@dataclass(frozen=True)
-class TokenStream:
-    """A split's documents end to end in one tensor; `starts` and `sizes` mark each document."""
-
-    tokens: Tensor
-    starts: Tensor
-    sizes: Tensor
-
-    def windows(self, seq_len: int, shifts: Tensor) -> tuple[Tensor, Tensor]:
-        """Every window of the split, padded to (count, span), and each one's true length.
-
-        The span is seq_len + 1, or the longest document when all are shorter (names need no
-        129-token rows).
-
-        A document longer than one window with shift s > 0 starts with a head window of s + 1
-        tokens, then windows start at s, s + seq_len, ... Consecutive windows share one token: the
-        last input of one is the first of the next, so each token is predicted exactly once.
-        """
-        shifts = torch.where(self.sizes > seq_len + 1, shifts, torch.zeros_like(shifts))
-        span = min(seq_len + 1, int(self.sizes.max()))
-        head = (shifts > 0).long()
-        counts = head + torch.div(self.sizes - 1 - shifts + seq_len - 1, seq_len, rounding_mode="floor")
-        document = torch.repeat_interleave(torch.arange(len(counts)), counts)
-        first = torch.cumsum(counts, 0) - counts
-        index = torch.arange(len(document)) - first[document]
-        shift, size = shifts[document], self.sizes[document]
-        begin = (shift + (index - head[document]) * seq_len).clamp(min=0)
-        end = torch.minimum(shift + (index + 1 - head[document]) * seq_len + 1, size)
-        lengths = end - begin
-        positions = (self.starts[document] + begin).unsqueeze(1) + torch.arange(span)
-        valid = torch.arange(span) < lengths.unsqueeze(1)
-        picked = self.tokens[positions.clamp(max=len(self.tokens) - 1)]
-        return picked.masked_fill(~valid, PAD), lengths
-
-
-def window_batch(windows: Tensor, lengths: Tensor, rows: Tensor) -> Batch:
-    """Inputs are each window but its last token, targets the window shifted by one."""
-    longest = int(lengths[rows].max())
-    chosen = windows[rows, :longest]
-    targets = chosen[:, 1:]
-    return Batch(chosen[:, :-1], targets, None, tokens=int((targets != PAD).sum()))
-
-
 class Generate(Task):
     name = "generate"
     description = "Predict the next character; sample new text from a prompt (bits per character)."
@@ -112,12 +81,15 @@ class Generate(Task):
         Param("top_k", int, 0, "sample among the k likeliest characters only; 0 for all", min=0, max=100000),
         Param("sample_length", int, 300, "most characters in each showcase sample", min=1, max=100000),
         Param("prompt", str, "", "text the showcase samples continue, e.g. <Russian> or Nel mezzo"),
+        Param("stateful", bool, True, "carry the hidden state from each window to the next of its "
+              "document, in training and evaluation; off: every window starts from zeros"),
     )
 
     def __init__(self, options: dict[str, Any] | None = None):
         super().__init__(options)
         self.vocabulary: Vocabulary | None = None
         self.streams: dict[str, TokenStream] = {}
+        self.carried: State | None = None  # the state the last training step left, detached
 
     # Training
     def prepare(self, dataset: Dataset, seed: int) -> None:
@@ -132,6 +104,13 @@ class Generate(Task):
                     "and scored: use a larger corpus or change the dataset's split options."
                 )
             self.streams[split] = self._encode(documents, dataset.name)
+        training = int(self.streams["train"].sizes.sum())
+        if training <= self.options["seq_len"]:
+            raise ConfigError(
+                f"Dataset {dataset.name!r} gave {training - 2 * len(data.train)} characters of training "
+                f"text, fewer than one training window (generate.seq_len = {self.options['seq_len']}): "
+                "give it more text, or lower generate.seq_len."
+            )
 
     def build_model(self, cell: Cell) -> nn.Module:
         vocabulary = self._vocabulary()
@@ -145,32 +124,61 @@ class Generate(Task):
         return LanguageModel(len(vocabulary), self.options["embedding_size"], recurrent)
 
     def batches(self, split: str, batch_size: int, generator: torch.Generator) -> Iterator[Batch]:
+        """Stateful: documents in a seeded order, cut into `batch_size` lanes, one window per lane
+        per step. Stateless: every window, boundaries shifted and order drawn by `generator`."""
         stream = self._stream(split)
         seq_len = self.options["seq_len"]
+        if self.options["stateful"]:
+            windows = stream.windows(seq_len, torch.zeros_like(stream.sizes))
+            documents = torch.randperm(len(stream.sizes), generator=generator, device=generator.device).cpu()
+            lanes = split_lanes(windows.in_document_order(documents), batch_size)
+            yield from lane_batches(stream, windows, lanes)
+            return
         shifts = torch.randint(0, seq_len, stream.sizes.shape, generator=generator, device=generator.device)
-        windows, lengths = stream.windows(seq_len, shifts.cpu())
-        order = torch.randperm(len(lengths), generator=generator, device=generator.device).cpu()
-        for start in range(0, len(order), batch_size):
-            yield window_batch(windows, lengths, order[start : start + batch_size])
+        windows = stream.windows(seq_len, shifts.cpu())
+        order = torch.randperm(len(windows.lengths), generator=generator, device=generator.device).cpu()
+        yield from shuffled_batches(stream, windows, order, batch_size)
 
     def loss(self, model: nn.Module, batch: Batch) -> Tensor:
-        logits, _ = model(batch.inputs)
+        """Cross-entropy of the batch; a stateful batch starts from the state the last one left."""
+        carry = batch.carry if isinstance(batch, StreamBatch) else None
+        logits, state = model(batch.inputs, carried(self.carried, carry, batch.inputs.device))
+        if carry is not None:
+            self.carried = tuple(tensor.detach() for tensor in state)
         return F.cross_entropy(logits.flatten(0, 1), batch.targets.flatten(), ignore_index=PAD)
+
+    def carried_tensors(self) -> dict[str, Tensor]:
+        return {} if self.carried is None else {f"state.{i}": t for i, t in enumerate(self.carried)}
+
+    def restore_carried_tensors(self, tensors: dict[str, Tensor]) -> None:
+        count = len([name for name in tensors if name.startswith("state.")])
+        self.carried = tuple(tensors[f"state.{i}"] for i in range(count)) if count else None
+
+    def summary_fields(self) -> dict[str, Any]:
+        return {"stateful": self.options["stateful"]}
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, split: str, batch_size: int, share: float = 1.0) -> dict[str, Any]:
+        """Stateful: each document whole in one row, its state carried from window to window (a
+        share < 1 scores that share of every document's windows, from its start). Stateless:
+        independent windows from a zero state (a share < 1 scores an evenly spread part of them)."""
         stream = self._stream(split)
-        windows, lengths = stream.windows(self.options["seq_len"], torch.zeros_like(stream.sizes))
-        rows = evaluation_rows(len(lengths), share)
+        windows = stream.windows(self.options["seq_len"], torch.zeros_like(stream.sizes))
+        if self.options["stateful"]:
+            batches = lane_batches(stream, windows, document_lanes(windows.opening(share), batch_size))
+        else:
+            rows = evaluation_rows(len(windows.lengths), share)
+            batches = shuffled_batches(stream, windows, rows, batch_size)
         device = model_device(model)
         total, count = 0.0, 0
+        state: State | None = None
         with evaluating(model):
-            for start in range(0, len(rows), batch_size):
-                batch = window_batch(windows, lengths, rows[start : start + batch_size]).to(device)
-                logits, _ = model(batch.inputs)
+            for batch in batches:
+                moved = batch.to(device)
+                logits, state = model(moved.inputs, carried(state, batch.carry, device))
                 total += float(
                     F.cross_entropy(
-                        logits.flatten(0, 1), batch.targets.flatten(), ignore_index=PAD, reduction="sum"
+                        logits.flatten(0, 1), moved.targets.flatten(), ignore_index=PAD, reduction="sum"
                     )
                 )
                 count += batch.tokens
@@ -274,28 +282,33 @@ class Generate(Task):
 
     def _encode(self, documents: list[Document], dataset: str) -> TokenStream:
         vocabulary = self._vocabulary()
-        pieces, sizes = [], []
+        openings = []
         for document in documents:
             if document.condition is None:
-                opening = BOS
+                openings.append(BOS)
             elif condition_token(document.condition) in vocabulary.ids:
-                opening = vocabulary.condition_id(document.condition)
+                openings.append(vocabulary.condition_id(document.condition))
             else:
                 raise ConfigError(
                     f"Dataset {dataset!r} gave a document with condition {document.condition!r}, which "
                     "is not among its declared conditions: list it in GenerationData.conditions."
                 )
-            ids = [opening, *vocabulary.encode(document.text), EOS]
-            pieces.append(torch.tensor(ids))
-            sizes.append(len(ids))
-        sizes_tensor = torch.tensor(sizes)
-        return TokenStream(torch.cat(pieces), torch.cumsum(sizes_tensor, 0) - sizes_tensor, sizes_tensor)
+        return TokenStream.encode(vocabulary, openings, [document.text for document in documents])
 
     def _stream(self, split: str) -> TokenStream:
         return prepared_split(self.name, self.streams, split)
 
     def _vocabulary(self) -> Vocabulary:
         return prepared_vocabulary(self.name, self.vocabulary)
+
+
+def carried(state: State | None, carry: Tensor | None, device: torch.device) -> State | None:
+    """The state the next batch starts from, on `device`: `state` in the rows `carry` marks,
+    zeros elsewhere (None, a zero state, when no row carries on)."""
+    if state is None or carry is None or not bool(carry.any()) or state[0].shape[1] != len(carry):
+        return None
+    keep = carry.to(device, state[0].dtype).view(1, -1, 1)
+    return tuple(tensor.to(device) * keep for tensor in state)
 
 
 @hookimpl
