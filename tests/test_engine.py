@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 from engine_support import registry_with_faults, tiny_config
+from tiny_corpora import tiny_divina_text
 
 from workbench.checkpoint import load_checkpoint, read_metadata
+from workbench.config import RunConfig
 from workbench.engine import Run, collector_paused
 from workbench.errors import CheckpointError, ConfigError
 from workbench.events import Evaluated, Event, RunFailed, RunFinished, StateChanged, StepDone
@@ -94,6 +96,30 @@ def test_stop_and_resume_continues_exactly(tiny_corpora: Path, tmp_path: Path, s
     resumed_weights, _ = load_checkpoint(first.run_dir / CHECKPOINT_FILE)
     model_keys = [key for key in weights if key.startswith("model.")]
     assert model_keys and all(torch.equal(weights[k], resumed_weights[k]) for k in model_keys)
+    assert resumed.summary["test"] == straight.summary["test"]
+
+
+def test_a_stateful_run_resumed_mid_document_continues_exactly(tmp_path: Path) -> None:
+    text = tmp_path / "poem.txt"
+    text.write_text(tiny_divina_text(), encoding="utf-8")
+    config = RunConfig(
+        dataset="text", cell="gru", task="generate", dataset_options={"path": str(text)},
+        cell_options={"hidden_size": 16, "layers": 1}, task_options={"embedding_size": 8, "seq_len": 16},
+        train={"steps": 9, "batch_size": 4, "eval_every": 3}, runs_dir=tmp_path / "runs",
+    )
+    straight, straight_events = run_collecting(Run(config))
+    assert isinstance(straight, RunFinished) and straight.summary["stateful"] is True
+    first = Run(config)
+    first.subscribe(lambda event: first.stop() if isinstance(event, StepDone) and event.step == 5 else None)
+    run_collecting(first)
+    saved, _ = load_checkpoint(first.run_dir / CHECKPOINT_FILE)
+    assert saved["task.state.0"].shape == (1, 4, 16)  # the state each of the 4 rows carries on with
+    resumed, resumed_events = run_collecting(Run(config, resume=first.run_dir))
+
+    def losses(events: list[Event]) -> list[float]:
+        return [e.loss for e in events if isinstance(e, StepDone)]
+
+    assert losses(straight_events)[5:] == losses(resumed_events)
     assert resumed.summary["test"] == straight.summary["test"]
 
 

@@ -7,6 +7,7 @@ import math
 
 import pytest
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from workbench_plugins.tasks.classify import Classify
@@ -17,7 +18,7 @@ from workbench.cells import Cell, Recurrent, State
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
 from workbench.registry import load_registry
-from workbench.tasks import evaluation_rows
+from workbench.tasks import evaluating, evaluation_rows
 from workbench.testing import assert_task_conforms
 from workbench.vocabulary import BOS, EOS, PAD
 
@@ -318,6 +319,96 @@ def test_a_share_of_a_split_scores_an_evenly_spread_part_of_it(tiny_corpora, tas
     assert half["loss"] != full["loss"] and math.isfinite(half["loss"])
     assert evaluation_rows(10, 0.5).tolist() == [0, 2, 4, 7, 9]
     assert evaluation_rows(10, 0.01).tolist() == [0] and evaluation_rows(3, 1.0).tolist() == [0, 1, 2]
+
+
+class Chapters(Dataset):
+    """Documents of uneven lengths, a few windows each, so lanes must carry and reset state."""
+
+    name = "chapters"
+    forms = ("generation",)
+
+    def generation(self, seed: int) -> GenerationData:
+        texts = [POEM[start : start + size] for start, size in ((0, 61), (7, 23), (30, 97), (3, 9), (50, 44))]
+        held = [POEM[11:71], POEM[2:19], POEM[40:130]]
+        return GenerationData([Document(t) for t in texts], [Document(t) for t in held], [Document(POEM[:33])])
+
+
+def stateful_steps(task: Generate, split: str = "train", batch_size: int = 3):
+    """Each stateful batch with its rows' full token windows (inputs and the last target)."""
+    for batch in task.batches(split, batch_size, seeded(0)):
+        windows = torch.cat([batch.inputs, batch.targets[:, -1:]], dim=1)
+        yield batch, [[token for token in row.tolist() if token != PAD] for row in windows]
+
+
+def test_a_stateful_row_holds_consecutive_windows_of_one_document():
+    task = prepared(Generate, Chapters(), seq_len=8)
+    documents = [[BOS, *task.vocabulary.encode(d.text), EOS] for d in Chapters().generation(0).train]
+    previous: list[list[int]] = []
+    carried_rows, predicted = 0, 0
+    for batch, windows in stateful_steps(task):
+        assert batch.carry is not None and len(batch.carry) == 3
+        for row, window in enumerate(windows):
+            if batch.carry[row]:
+                carried_rows += 1
+                assert window[0] == previous[row][-1]  # picks up at the token the last window ended on
+                segment = previous[row] + window[1:]
+                assert any(segment == d[i : i + len(segment)] for d in documents for i in range(len(d)))
+            elif window:
+                assert window[0] == BOS or len(window) == 9  # a document's start, or a lane's cut
+        previous = [window if window else [] for window in windows]
+        predicted += batch.tokens
+    assert carried_rows > 10
+    assert predicted == sum(len(d) - 1 for d in documents)  # every target once
+
+
+@pytest.mark.parametrize("module", [nn.GRU, nn.LSTM])
+def test_the_carried_state_equals_running_the_concatenated_text_in_one_pass(module):
+    task = prepared(Generate, Chapters(), seq_len=8, embedding_size=8)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(module, hidden=12)).eval()
+    segments: dict[int, list[int]] = {}
+    compared = 0
+    with torch.no_grad():
+        for batch, windows in stateful_steps(task):
+            task.loss(model, batch)
+            for row, window in enumerate(windows):
+                segments[row] = segments.get(row, []) + window[1:] if batch.carry[row] else window
+                if len(window) == 9:  # a full window: the state after it is the row's true state
+                    _, whole = model(torch.tensor([segments[row][:-1]]))
+                    for carried, alone in zip(task.carried, whole, strict=True):
+                        torch.testing.assert_close(carried[:, row], alone[:, 0], rtol=1e-5, atol=1e-6)
+                    compared += len(segments[row]) > 9
+    assert compared > 5  # states compared after more than one window of a document
+
+
+def test_stateful_evaluation_runs_each_document_whole_with_its_state_carried():
+    task = prepared(Generate, Chapters(), seq_len=8, embedding_size=8)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(nn.LSTM, hidden=12))
+    train(task, model, steps=6, batch_size=3)
+    result = task.evaluate(model, "validation", batch_size=2)  # three documents on two rows
+    total, count = 0.0, 0
+    with torch.no_grad(), evaluating(model):
+        for document in Chapters().generation(0).validation:
+            ids = torch.tensor([[BOS, *task.vocabulary.encode(document.text), EOS]])
+            logits, _ = model(ids[:, :-1])
+            total += float(F.cross_entropy(logits[0], ids[0, 1:], reduction="sum"))
+            count += ids.shape[1] - 1
+    assert result["tokens"] == count
+    assert result["loss"] == pytest.approx(total / count, rel=1e-5)
+    stateless = Generate.restore({**task.options, "stateful": False}, task.metadata())
+    stateless.streams = task.streams
+    assert stateless.evaluate(model, "validation", 2)["loss"] != pytest.approx(result["loss"], rel=1e-5)
+
+
+def test_stateless_training_starts_every_window_from_zeros():
+    task = prepared(Generate, Chapters(), seq_len=8, stateful=False)
+    model = task.build_model(make_cell(hidden=12))
+    for batch in task.batches("train", 3, seeded(0)):
+        assert batch.carry is None
+        task.loss(model, batch)
+    assert task.carried is None and task.carried_tensors() == {}
+    assert task.summary_fields() == {"stateful": False}
 
 
 def test_generate_refuses_a_bidirectional_cell():

@@ -54,10 +54,15 @@ class Windows:
     counts: Tensor
 
     def opening(self, share: float) -> Windows:
-        """The first `share` of every document's windows (at least one each), numbered as here."""
+        """About `share` of the windows, as an opening run of each document's own: documents get
+        windows in proportion to their length, spread evenly, so a short document is taken every so
+        often (every other one for a share of 0.5) and a long one is scored from its start."""
         if share >= 1.0:
             return self
-        counts = (self.counts.double() * share).ceil().long().clamp(min=1)
+        allotted = torch.floor(torch.cumsum(self.counts, 0).double() * share).long()
+        counts = torch.diff(allotted, prepend=torch.zeros(1, dtype=torch.long))
+        if not int(counts.sum()):
+            counts[0] = 1
         return Windows(self.begins, self.lengths, self.follows, self.first, counts)
 
     def in_document_order(self, documents: Tensor) -> Tensor:
@@ -169,10 +174,11 @@ def document_lanes(windows: Windows, rows: int) -> Tensor:
     """A (steps, rows) grid that gives every document whole to one row, longest documents first to
     the least loaded row, each row's documents in stream order: no document's state is cut."""
     counts = windows.counts.tolist()
-    rows = max(1, min(rows, len(counts)))
+    scored = [document for document, count in enumerate(counts) if count]
+    rows = max(1, min(rows, len(scored)))
     loads = [(0, row) for row in range(rows)]
     owned: list[list[int]] = [[] for _ in range(rows)]
-    for document in sorted(range(len(counts)), key=lambda d: -counts[d]):
+    for document in sorted(scored, key=lambda d: -counts[d]):
         load, row = heapq.heappop(loads)
         owned[row].append(document)
         heapq.heappush(loads, (load + counts[document], row))
