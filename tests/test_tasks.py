@@ -330,7 +330,8 @@ class Chapters(Dataset):
     def generation(self, seed: int) -> GenerationData:
         texts = [POEM[start : start + size] for start, size in ((0, 61), (7, 23), (30, 97), (3, 9), (50, 44))]
         held = [POEM[11:71], POEM[2:19], POEM[40:130]]
-        return GenerationData([Document(t) for t in texts], [Document(t) for t in held], [Document(POEM[:33])])
+        documents = [Document(t) for t in texts]
+        return GenerationData(documents, [Document(t) for t in held], [Document(POEM[:33])])
 
 
 def stateful_steps(task: Generate, split: str = "train", batch_size: int = 3):
