@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_support import choose, form, pilot_test, ready
+from app_support import choose, form, pilot_test, ready, wait_for
 from rich.console import Console
 
 from workbench.config import RunConfig
@@ -142,3 +142,43 @@ async def test_loggers_are_picked_in_the_form_and_travel_with_the_config(app, tm
         await pilot.press("ctrl+o")
         await pilot.pause(0.5)
         assert setup.config().loggers == ["csv"]
+
+
+@pilot_test
+async def test_a_path_field_says_at_once_what_the_path_holds(app, tmp_path: Path) -> None:
+    book = tmp_path / "book.txt"
+    book.write_text("Call me Ishmael. " * 50 + "\n\n" + "Some years ago. " * 50, encoding="utf-8")
+    latin = tmp_path / "latin1.txt"
+    latin.write_bytes(b"caf\xe9\n")
+    classes = tmp_path / "classes"
+    classes.mkdir()
+    (classes / "cat.txt").write_text("Tom\nFelix\n", encoding="utf-8")
+    (classes / "dog.txt").write_text("Rex\nFido\n", encoding="utf-8")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        assert not app.setup_screen.query(".source-preview")  # names reads no path a person types
+        await choose(pilot, dataset="text", task="generate")
+        dataset = form(app, "dataset", "text")
+        preview = dataset.query_one(".source-preview")
+
+        async def shown(text: str) -> str:
+            await wait_for(pilot, lambda: text in str(preview.content), f"the preview to say {text!r}")
+            return str(preview.content)
+
+        assert "text.path is not set" in await shown("not set")
+        path = dataset.field("path")
+        path.control.value = str(tmp_path / "nothing.txt")
+        await shown("does not exist")
+        assert preview.has_class("-invalid")
+        path.control.value = str(latin)
+        assert "offset 3 (line 1)" in await shown("is not UTF-8")
+        path.control.value = str(book)
+        assert await shown("found") == "found 1 file · 1,651 characters · 1 document"
+        assert not preview.has_class("-invalid")
+        dataset.field("documents").control.value = "blank_lines"  # every option counts
+        await shown("2 documents")
+        await choose(pilot, dataset="labelled", task="classify")
+        labelled = form(app, "dataset", "labelled")
+        labelled.field("path").control.value = str(classes)
+        await wait_for(pilot, lambda: str(labelled.query_one(".source-preview").content)
+                       == "found 2 files · 15 characters · 4 examples · 2 classes", "the labelled preview")

@@ -2,7 +2,8 @@
 
 A field picks its control from the declaration (Switch for bool, Select for choices, Input for the
 rest), starts at the default, and shows either the help text or, when the value is bad, the reason
-beside the control. A plugin's parameters need no app code to appear here.
+beside the control. A plugin's parameters need no app code to appear here. A dataset that reads a
+path a person gives also gets a line that says what the path holds (SourcePreview).
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
 
+from workbench.app.source_preview import SourcePreview, inspects_its_source
+from workbench.datasets import Dataset
 from workbench.errors import ConfigError
 from workbench.params import Param
 
 
 class ParamField(Horizontal):
     """One parameter: its name, a control for its type, and the help text or the error."""
+
+    class Edited(Message):
+        """The field's value changed, by a person or by code."""
 
     def __init__(self, param: Param, owner: str, value: Any = None, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="param-field")
@@ -112,18 +118,21 @@ class ParamField(Horizontal):
         if self.control.value != self._placed:
             self.touched = True
         self.validate_now()
+        self.post_message(self.Edited())
 
 
 class ParamForm(Vertical):
     """All parameters of one plugin (or of training), titled, with their current values."""
 
     def __init__(self, title: str, owner: str, params: Iterable[Param],
-                 values: Mapping[str, Any] | None = None, *, id: str | None = None) -> None:
+                 values: Mapping[str, Any] | None = None, *, id: str | None = None,
+                 dataset: type[Dataset] | None = None) -> None:
         super().__init__(id=id, classes="param-form")
         self.title = title
         self.owner = owner
         self.params = tuple(params)
         self.initial = dict(values or {})
+        self.dataset = dataset if dataset is not None and inspects_its_source(dataset) else None
 
     def compose(self) -> ComposeResult:
         yield Label(self.title, classes="form-title")
@@ -131,6 +140,25 @@ class ParamForm(Vertical):
             yield Static("no options", classes="param-message")
         for param in self.params:
             yield ParamField(param, self.owner, self.initial.get(param.name), id=f"field-{param.name}")
+        if self.dataset is not None:
+            yield SourcePreview(self.dataset)
+
+    def on_mount(self) -> None:
+        self._preview()
+
+    def on_param_field_edited(self, event: ParamField.Edited) -> None:
+        event.stop()
+        self._preview()
+
+    def _preview(self) -> None:
+        """Ask the source preview, if any, about the options as they now stand."""
+        if self.dataset is None:
+            return
+        try:
+            options = self.values()
+        except ConfigError:
+            return  # the field in red says what is wrong
+        self.query_one(SourcePreview).show_for(options)
 
     @property
     def fields(self) -> list[ParamField]:

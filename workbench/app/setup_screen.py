@@ -21,6 +21,7 @@ from workbench.errors import ConfigError
 
 if TYPE_CHECKING:
     from workbench.config import RunConfig
+    from workbench.datasets import Dataset
     from workbench.registry import Registry
 
 
@@ -117,7 +118,8 @@ class SetupScreen(Screen):
         task_cls = registry.get("task", task).cls if task else None
         wanted: list[ParamForm | LoggerPicker] = []
         if dataset:
-            wanted.append(self._form("dataset", dataset, registry.get("dataset", dataset).cls.params))
+            dataset_cls = registry.get("dataset", dataset).cls
+            wanted.append(self._form("dataset", dataset, dataset_cls.params, dataset=dataset_cls))
         if task_cls is not None:
             wanted.append(self._form("task", task, task_cls.params))
         cell_defaults = task_cls.cell_defaults if task_cls else {}
@@ -137,7 +139,8 @@ class SetupScreen(Screen):
                 else:
                     await forms.mount(form)
 
-    def _form(self, kind: str, name: str, params: Any, defaults: dict[str, Any] | None = None) -> ParamForm:
+    def _form(self, kind: str, name: str, params: Any, defaults: dict[str, Any] | None = None,
+              dataset: type[Dataset] | None = None) -> ParamForm:
         key = f"{kind}:{name}"
         defaults = defaults or {}
         form = self._forms.get(key)
@@ -145,7 +148,7 @@ class SetupScreen(Screen):
             title = "training" if kind == "train" else f"{kind} · {name}"
             owner = "train" if kind == "train" else f"{kind} {name!r}"
             values = {p.name: defaults[p.name] for p in params if p.name in defaults}
-            form = ParamForm(title, owner, params, values, id=f"form-{kind}-{_css_id(name)}")
+            form = ParamForm(title, owner, params, values, id=f"form-{kind}-{_css_id(name)}", dataset=dataset)
             self._forms[key] = form
         elif form.is_mounted:
             form.set_defaults({p.name: defaults.get(p.name, p.default) for p in params})
