@@ -313,3 +313,19 @@ steps = 2
     assert main(["run", "--config", str(config), "--runs-dir", str(tmp_path / "runs"), "--json"]) == 0
     summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()][-1]["summary"]
     assert summary["test"]["classes"] == ["down", "up"]
+
+
+def test_corpora_inspect_lists_what_a_path_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")
+    book = write(tmp_path / "book.txt", "One.\n\nTwo.\n\nThree.\n")
+    assert main(["corpora", "inspect", str(book), "--set", "documents=blank_lines", "--json"]) == 0
+    found = json.loads(capsys.readouterr().out)
+    assert (found["status"], found["files"], found["documents"], found["characters"]) == ("ok", 1, 3, 14)
+    assert main(["corpora", "inspect", str(tmp_path / "absent.csv"), "--as", "labelled"]) == 2
+    listing = [line.split() for line in capsys.readouterr().out.splitlines()]
+    assert listing[0] == ["labelled", "dataset", "error"] and listing[1][0] == "path"
+    assert listing[2][0] == "problem" and "absent.csv does not exist" in " ".join(listing[2])
+    assert main(["corpora", "inspect", str(book), "--as", "names"]) == 2
+    assert "reads a corpus of its own" in capsys.readouterr().err
