@@ -24,6 +24,7 @@ from torch import Tensor, nn
 from workbench_plugins.tasks.token_stream import (
     StreamBatch,
     TokenStream,
+    distinct_characters,
     document_lanes,
     lane_batches,
     shuffled_batches,
@@ -95,7 +96,8 @@ class Generate(Task):
     def prepare(self, dataset: Dataset, seed: int) -> None:
         data = dataset.generation(seed)
         conditions = list(data.conditions or [])
-        self.vocabulary = Vocabulary.build((document.text for document in data.train), conditions)
+        training_text = "".join(document.text for document in data.train)
+        self.vocabulary = Vocabulary(distinct_characters(training_text), conditions)
         for split in SPLITS:
             documents = data.split(split)
             if not documents:

@@ -72,16 +72,29 @@ class Windows:
         return torch.repeat_interleave(self.first[documents], counts) + torch.arange(len(starts)) - starts
 
 
+def code_points(text: str) -> Tensor:
+    """The Unicode code point of every character of `text`, as int32, converted in C."""
+    return torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32)
+
+
+def distinct_characters(text: str) -> list[str]:
+    """Every character that occurs in `text`: a count per code point, not a set of str objects,
+    so tens of megabytes take a fraction of a second."""
+    if not text:
+        return []
+    return [chr(code) for code in torch.bincount(code_points(text)).nonzero().flatten().tolist()]
+
+
 def character_ids(vocabulary: Vocabulary, text: str) -> Tensor:
     """The ids (int32) of every character of `text`, read as characters only (a literal `<eos>` in
     a corpus is five characters). Each distinct character is looked up once, so the cost is linear
     in the text and spent in torch."""
     if not text:
         return torch.zeros(0, dtype=torch.int32)
-    codes = torch.frombuffer(bytearray(text.encode("utf-32-le")), dtype=torch.int32)
+    codes = code_points(text)
     table = torch.zeros(int(codes.max()) + 1, dtype=torch.int32)
-    for char in set(text):
-        table[ord(char)] = vocabulary.character_id(char)
+    for code in torch.bincount(codes).nonzero().flatten().tolist():
+        table[code] = vocabulary.character_id(chr(code))
     return table[codes]
 
 
@@ -99,12 +112,11 @@ class TokenStream:
         sizes = torch.tensor([len(text) + 2 for text in texts], dtype=torch.long)
         starts = torch.cumsum(sizes, 0) - sizes
         tokens = torch.full((int(sizes.sum()),), EOS, dtype=torch.int32)
+        characters = torch.ones(len(tokens), dtype=torch.bool)
+        characters[starts] = False
+        characters[starts + sizes - 1] = False
+        tokens[characters] = character_ids(vocabulary, "".join(texts))
         tokens[starts] = torch.tensor(list(openings), dtype=torch.int32)
-        characters = character_ids(vocabulary, "".join(texts))
-        offset = 0
-        for start, text in zip(starts.tolist(), texts, strict=True):
-            tokens[start + 1 : start + 1 + len(text)] = characters[offset : offset + len(text)]
-            offset += len(text)
         return cls(tokens, starts, sizes)
 
     def windows(self, seq_len: int, shifts: Tensor) -> Windows:
