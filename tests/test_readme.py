@@ -1,8 +1,12 @@
 """The README's promises: its config example is valid and CI runs exactly its test command."""
 
 import re
+import shlex
 from pathlib import Path
 
+import pytest
+
+from workbench.cli import main
 from workbench.config import RunConfig
 from workbench.registry import default_registry
 
@@ -45,3 +49,21 @@ def test_the_study_example_declares_a_valid_study(tmp_path):
     assert spec.direction == "minimize" and spec.grid == {"train.batch_size": [32, 64]}
     assert [(d.key, d.log, d.choices) for d in spec.space] == [
         ("train.learning_rate", True, None), ("cell.hidden_size", False, (128, 256, 512))]
+
+
+OWN_DATA = [line.split("  #")[0].strip() for block in fenced_blocks("bash") for line in block.splitlines()
+            if "samples/" in line]
+
+
+def test_the_own_data_examples_name_the_shipped_corpora():
+    assert len(OWN_DATA) == 4 and sum("--dataset labelled" in line for line in OWN_DATA) == 1
+
+
+@pytest.mark.parametrize("command", OWN_DATA)
+def test_the_own_data_examples_run_as_written(command, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the sample paths are relative to a clone
+    arguments = shlex.split(command)[1:]
+    if arguments[0] == "run":
+        arguments += ["--steps", "2", "--set", "cell.hidden_size=8", "--set", "cell.layers=1",
+                      "--runs-dir", str(tmp_path / "runs"), "--json"]
+    assert main(arguments) == 0, command
