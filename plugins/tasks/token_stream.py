@@ -169,7 +169,8 @@ def lane_batches(stream: TokenStream, windows: Windows, grid: Tensor) -> Iterato
 
 def split_lanes(sequence: Tensor, rows: int) -> Tensor:
     """A (steps, rows) grid that cuts `sequence` into `rows` contiguous lanes of near-equal length
-    (-1 where a lane has ended): a lane only breaks a document where it must end."""
+    (-1 where a lane has ended). A document that straddles a cut goes on in the next row from a
+    zero state: at most rows - 1 documents an epoch lose their context that way."""
     rows = max(1, min(rows, len(sequence)))
     steps = -(-len(sequence) // rows)
     grid = torch.full((steps, rows), -1, dtype=torch.long)

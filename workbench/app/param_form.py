@@ -9,7 +9,7 @@ path a person gives also gets a line that says what the path holds (SourcePrevie
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events
@@ -19,9 +19,11 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
 
 from workbench.app.source_preview import SourcePreview, inspects_its_source
-from workbench.datasets import Dataset
 from workbench.errors import ConfigError
 from workbench.params import Param
+
+if TYPE_CHECKING:
+    from workbench.datasets import Dataset
 
 
 class ParamField(Horizontal):

@@ -7,19 +7,23 @@ it found, such as `2 files · 1,204,311 characters · 14 documents`, or what is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from workbench.datasets import Dataset
 from workbench.errors import WorkbenchError
+
+if TYPE_CHECKING:
+    from workbench.datasets import Dataset
 
 
 def inspects_its_source(dataset: type[Dataset]) -> bool:
     """Whether the dataset can say what a path holds (it overrides `Dataset.inspect`)."""
+    from workbench.datasets import Dataset  # the app starts without the plugin contracts loaded
+
     return dataset.inspect is not Dataset.inspect
 
 
