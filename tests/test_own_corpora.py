@@ -107,6 +107,17 @@ def test_separator_lines_directories_and_globs_make_documents(tmp_path: Path) ->
     assert (globbed.files, globbed.documents, globbed.characters) == (1, 1, len("not a .txt file"))
 
 
+def test_relative_paths_start_from_the_corpora_directory_else_the_working_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path / "corpora" / "book.txt", WORDS)
+    assert TextDataset({"path": "book.txt"}, corpus_root=tmp_path / "corpora").inspect().files == 1
+    monkeypatch.chdir(tmp_path)
+    assert TextDataset({"path": "corpora/*.txt"}).inspect().characters == len(WORDS)
+    with pytest.raises(CorpusError, match=f"relative paths start from {tmp_path}"):
+        TextDataset({"path": "book.txt"}).inspect()
+
+
 def test_options_use_the_shared_normalisers(tmp_path: Path) -> None:
     raw = "Élan, vital! Ærø — «Groß» 42\nDéjà-vu.\n" * 40
     path = write(tmp_path / "t.txt", raw)
@@ -264,7 +275,8 @@ def test_a_labelled_file_with_no_examples_says_so(tmp_path: Path) -> None:
 def test_plugins_check_loads_the_tiny_corpus_each_dataset_ships(name: str) -> None:
     results = check_plugin(name, "dataset")
     assert not failures(results)
-    assert {"serves classification data", "serves generation data"} <= {r.name for r in results}
+    names = {result.name for result in results}
+    assert {"serves classification (on its check corpus)", "serves generation (on its check corpus)"} <= names
 
 
 def test_plugins_check_catches_a_dataset_whose_splits_leak() -> None:
@@ -276,7 +288,7 @@ def test_plugins_check_catches_a_dataset_whose_splits_leak() -> None:
             return GenerationData(data.train, data.validation, data.train[:1])
 
     reasons = {r.name: r.reason for r in failures(check_plugin(Leaky))}
-    assert "is in both train and test" in reasons["serves generation data"]
+    assert "is in both the train and the test split" in reasons["serves generation (on its check corpus)"]
 
 
 def test_cli_trains_on_a_text_file_and_answers_bad_input_with_exit_2(

@@ -52,7 +52,7 @@ def test_the_study_example_declares_a_valid_study(tmp_path):
 
 
 OWN_DATA = [line.split("  #")[0].strip() for block in fenced_blocks("bash") for line in block.splitlines()
-            if "samples/" in line]
+            if "check_corpus/" in line]
 
 
 def test_the_own_data_examples_name_the_shipped_corpora():

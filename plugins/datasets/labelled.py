@@ -17,7 +17,7 @@ from pathlib import Path
 
 from workbench_plugins.datasets.sources import find_files
 from workbench_plugins.datasets.string_classes import StringClassesDataset, read_line_files
-from workbench_plugins.datasets.text import cached_parse
+from workbench_plugins.datasets.text import CHECK_CORPUS, cached_parse
 
 from workbench.corpora import read_utf8
 from workbench.datasets import SourceSummary
@@ -26,7 +26,6 @@ from workbench.hookspecs import hookimpl
 from workbench.params import Param
 
 TABLE_DELIMITERS = {".csv": ",", ".tsv": "\t", ".tab": "\t"}
-SAMPLE = Path(__file__).parent / "samples" / "labelled.csv"
 _FIX = "Re-save the file as UTF-8 and try again."
 
 
@@ -97,7 +96,8 @@ class LabelledDataset(StringClassesDataset):
               min=0.0, max=0.5),
         Param("test_fraction", float, 0.1, "share of each class held out for testing", min=0.0, max=0.5),
     )
-    check_options = {"path": str(SAMPLE)}
+    check_corpus = CHECK_CORPUS
+    check_options = {"path": "labelled.csv"}
 
     def strings_by_class(self) -> dict[str, list[str]]:
         by_class = self._read(self._files())
@@ -109,7 +109,7 @@ class LabelledDataset(StringClassesDataset):
         return by_class
 
     def _files(self) -> list[Path]:
-        return find_files(self.options["path"], "labelled.path")
+        return find_files(self.options["path"], "labelled.path", self.corpus_root)
 
     def _read(self, files: list[Path]) -> dict[str, list[str]]:
         if len(files) == 1 and files[0].suffix.lower() in TABLE_DELIMITERS:

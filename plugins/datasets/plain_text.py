@@ -22,6 +22,7 @@ from pathlib import Path
 from workbench_plugins.datasets.sources import find_files
 from workbench_plugins.datasets.string_classes import require_two_classes
 from workbench_plugins.datasets.text import (
+    CHECK_CORPUS,
     ascii_fold,
     cached_parse,
     held_out_count,
@@ -43,7 +44,6 @@ from workbench.errors import ConfigError, CorpusError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param
 
-SAMPLE = Path(__file__).parent / "samples" / "text"
 BREAK_REACH = 200  # how far back a held-out block's start may move to begin at a line or word
 _FIX = "Re-save it as UTF-8 (most editors offer it under 'Save as'), or leave the file out of text.path."
 _BLANK_LINES = re.compile(r"\n[ \t]*\n")
@@ -102,7 +102,8 @@ class TextDataset(Dataset):
         Param("example_length", int, 200, "longest classification example, in characters: each "
               "split's text is cut into passages at spaces", min=10, max=100_000),
     )
-    check_options = {"path": str(SAMPLE), "labels": "file"}
+    check_corpus = CHECK_CORPUS
+    check_options = {"path": "text", "labels": "file"}
 
     # Forms
     def generation(self, seed: int) -> GenerationData:
@@ -224,7 +225,7 @@ class TextDataset(Dataset):
 
     # Reading
     def _files(self) -> list[Path]:
-        return find_files(self.options["path"], "text.path")
+        return find_files(self.options["path"], "text.path", self.corpus_root)
 
     def _read(self, files: list[Path]) -> list[SourceDocument]:
         """The documents of `files`, read once per process while the files are unchanged."""
