@@ -402,6 +402,23 @@ def test_stateful_evaluation_runs_each_document_whole_with_its_state_carried():
     assert stateless.evaluate(model, "validation", 2)["loss"] != pytest.approx(result["loss"], rel=1e-5)
 
 
+def test_a_stateful_share_scores_each_document_from_its_start():
+    task = prepared(Generate, Chapters(), seq_len=8, embedding_size=8)
+    torch.manual_seed(0)
+    model = task.build_model(make_cell(nn.LSTM, hidden=12))
+    documents = [[BOS, *task.vocabulary.encode(d.text), EOS] for d in Chapters().generation(0).validation]
+    half = task.evaluate(model, "validation", batch_size=2, share=0.5)
+    # 8, 3 and 12 windows: cumulative halves 4, 5 and 11 give 4, 1 and 6 opening windows
+    scored = [documents[0][: 4 * 8 + 1], documents[1][: 1 * 8 + 1], documents[2][: 6 * 8 + 1]]
+    total = 0.0
+    with torch.no_grad(), evaluating(model):
+        for ids in scored:
+            logits, _ = model(torch.tensor([ids[:-1]]))
+            total += float(F.cross_entropy(logits[0], torch.tensor(ids[1:]), reduction="sum"))
+    assert half["tokens"] == sum(len(ids) - 1 for ids in scored)
+    assert half["loss"] == pytest.approx(total / half["tokens"], rel=1e-5)
+
+
 def test_stateless_training_starts_every_window_from_zeros():
     task = prepared(Generate, Chapters(), seq_len=8, stateful=False)
     model = task.build_model(make_cell(hidden=12))

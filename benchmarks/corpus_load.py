@@ -1,7 +1,7 @@
-"""Measure how long a large text of your own takes to load (run by hand; not part of the suite).
+"""How long a large text of your own takes to load, stage by stage (run by hand).
 
-    .venv/bin/python tests/measure_corpus_load.py                  # 50 MB, paragraphs
-    .venv/bin/python tests/measure_corpus_load.py --mb 50 --one-line --normalise
+    .venv/bin/python benchmarks/corpus_load.py            # 50 MB, paragraphs
+    .venv/bin/python benchmarks/corpus_load.py --mb 50 --one-line --normalise
 
 It writes a text of the given size (seeded pseudo-words with accents, punctuation and paragraphs;
 `--one-line` puts it all on one line, as a book without newlines), then times each stage a run
