@@ -11,6 +11,7 @@ import torch
 from workbench_plugins.datasets.labelled import LabelledDataset
 from workbench_plugins.datasets.plain_text import TextDataset, passages
 from workbench_plugins.datasets.text import ascii_fold, strip_punctuation
+from workbench_plugins.tasks.classify import Classify
 from workbench_plugins.tasks.generate import Generate
 
 from workbench.cli import main
@@ -255,8 +256,9 @@ def test_a_single_class_is_refused_for_classification(tmp_path: Path, layout: st
     else:
         path = write(tmp_path / "folder" / "spam.txt", "".join(f"offer {i}\n" for i in range(20))).parent
     dataset = LabelledDataset({"path": str(path)})
-    with pytest.raises(ConfigError, match=r"1 class with training examples \(spam\): a classifier needs"):
-        dataset.classification(0)
+    with pytest.raises(ConfigError, match=r"'labelled' cannot train and score a classifier: only 'spam' has "
+                                          r"training examples: classification needs two classes or more"):
+        Classify({"embedding_size": 8}).prepare(dataset, seed=0)
     assert dataset.generation(0).conditions == ["spam"]  # one class can still be written
 
 

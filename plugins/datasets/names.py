@@ -44,10 +44,6 @@ class NamesDataset(StringClassesDataset):
     def strings_by_class(self) -> dict[str, list[str]]:
         return self._selected(read_names(locate(CORPUS, self.corpus_root)))
 
-    def source(self) -> str:
-        chosen = self.options["languages"]
-        return f"names.languages = {chosen!r}" if chosen else "the names corpus"
-
     def _selected(self, by_language: dict[str, list[str]]) -> dict[str, list[str]]:
         wanted = [part.strip() for part in self.options["languages"].split(",") if part.strip()]
         if not wanted:

@@ -20,7 +20,6 @@ from functools import cache
 from pathlib import Path
 
 from workbench_plugins.datasets.sources import find_files
-from workbench_plugins.datasets.string_classes import require_two_classes
 from workbench_plugins.datasets.text import (
     CHECK_CORPUS,
     ascii_fold,
@@ -119,7 +118,6 @@ class TextDataset(Dataset):
                 "is then its class), or use the generate task."
             )
         splits = self.splits(seed)
-        require_two_classes(self.name, self.source(), (doc.condition for doc in splits["train"]))
         classes = self._labels([doc for split in SPLITS for doc in splits[split]])
         index = {label: i for i, label in enumerate(classes)}
         seen: set[str] = set()

@@ -13,14 +13,13 @@ test_fraction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from workbench_plugins.datasets.text import ascii_fold, cached_parse, held_out_count, seeded_shuffle
 
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
-from workbench.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -55,18 +54,6 @@ def read_line_files(tag: str, files: Sequence[Path], read: Callable[[Path], str]
     return cached_parse(tag, files, parse)
 
 
-def require_two_classes(dataset: str, source: str, training_labels: Iterable[str]) -> None:
-    """A ConfigError unless at least two classes have training examples: one class is no task."""
-    trained = sorted(set(training_labels))
-    if len(trained) < 2:
-        noun = "class" if len(trained) == 1 else "classes"
-        raise ConfigError(
-            f"Dataset {dataset!r} ({source}) has {len(trained)} {noun} with training examples "
-            f"({', '.join(trained) or 'none'}): a classifier needs at least two. "
-            "Give it examples of at least two classes, or use the generate task to write text of one class."
-        )
-
-
 class StringClassesDataset(Dataset):
     """Base class of datasets of labelled short strings; see the module docstring."""
 
@@ -76,14 +63,9 @@ class StringClassesDataset(Dataset):
         """Every class's raw strings, as the source holds them (duplicates included)."""
         raise NotImplementedError
 
-    def source(self) -> str:
-        """Where the strings come from, for error messages."""
-        raise NotImplementedError
-
     def classification(self, seed: int) -> ClassificationData:
         splits = self.splits(seed)
         index = {label: i for i, label in enumerate(splits.classes)}
-        require_two_classes(self.name, self.source(), (entry.label for entry in splits.train))
 
         def examples(entries: list[Entry]) -> list[Example]:
             return [Example(entry.text, index[entry.label]) for entry in entries]
