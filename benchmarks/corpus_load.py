@@ -5,7 +5,7 @@
 
 It writes a text of the given size (seeded pseudo-words with accents, punctuation and paragraphs;
 `--one-line` puts it all on one line, as a book without newlines), then times each stage a run
-goes through before its first step: what the app's path field reads (`inspect`), the dataset's
+goes through before its first step: what the app's path field reads (`summarise_source`), the dataset's
 splits (`generation`), the generate task's vocabulary and token streams (`prepare`), and one
 epoch of stateful and stateless batches. It prints seconds per stage and the peak memory.
 """
@@ -69,7 +69,8 @@ def main() -> None:
         options = {"path": str(path), "documents": "file" if args.one_line else "blank_lines"}
         if args.normalise:
             options.update(lowercase=True, strip_punctuation=True, ascii_fold=True)
-        summary = timed("inspect (what the path field shows)", lambda: TextDataset(options).inspect())
+        summary = timed("source summary (what the path field shows)",
+                        lambda: TextDataset(options).summarise_source())
         print(summary.describe())
         timed("generation splits (first read)", lambda: TextDataset(options).generation(0))
         task = Generate()

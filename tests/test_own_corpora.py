@@ -99,12 +99,13 @@ def test_separator_lines_directories_and_globs_make_documents(tmp_path: Path) ->
     write(tmp_path / "corpus" / "deeper" / "two.txt", "another file\n")
     write(tmp_path / "corpus" / ".hidden" / "three.txt", "skipped\n")
     write(tmp_path / "corpus" / "notes.md", "not a .txt file\n")
-    by_file = TextDataset({"path": str(tmp_path / "corpus")}).inspect()
+    by_file = TextDataset({"path": str(tmp_path / "corpus")}).summarise_source()
     assert (by_file.files, by_file.documents) == (2, 2)
-    by_separator = TextDataset({"path": str(tmp_path / "corpus"), "documents": "separator"}).inspect()
+    separated = {"path": str(tmp_path / "corpus"), "documents": "separator"}
+    by_separator = TextDataset(separated).summarise_source()
     assert by_separator.documents == 4
     assert by_separator.describe() == "2 files · 43 characters · 4 documents"
-    globbed = TextDataset({"path": str(tmp_path / "corpus" / "**" / "*.md")}).inspect()
+    globbed = TextDataset({"path": str(tmp_path / "corpus" / "**" / "*.md")}).summarise_source()
     assert (globbed.files, globbed.documents, globbed.characters) == (1, 1, len("not a .txt file"))
 
 
@@ -112,11 +113,11 @@ def test_relative_paths_start_from_the_corpora_directory_else_the_working_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write(tmp_path / "corpora" / "book.txt", WORDS)
-    assert TextDataset({"path": "book.txt"}, corpus_root=tmp_path / "corpora").inspect().files == 1
+    assert TextDataset({"path": "book.txt"}, corpus_root=tmp_path / "corpora").summarise_source().files == 1
     monkeypatch.chdir(tmp_path)
-    assert TextDataset({"path": "corpora/*.txt"}).inspect().characters == len(WORDS)
+    assert TextDataset({"path": "corpora/*.txt"}).summarise_source().characters == len(WORDS)
     with pytest.raises(CorpusError, match=f"relative paths start from {tmp_path}"):
-        TextDataset({"path": "book.txt"}).inspect()
+        TextDataset({"path": "book.txt"}).summarise_source()
 
 
 def test_options_use_the_shared_normalisers(tmp_path: Path) -> None:
@@ -141,7 +142,7 @@ def test_labelled_documents_classify_by_file_name_and_condition_generation(tmp_p
     generation = dataset.generation(0)
     assert generation.conditions == ["dante", "petrarca"]
     assert {d.condition for d in generation.train} == {"dante", "petrarca"}
-    folders = TextDataset({"path": str(tmp_path / "poets"), "labels": "folder"}).inspect()
+    folders = TextDataset({"path": str(tmp_path / "poets"), "labels": "folder"}).summarise_source()
     assert folders.classes == 1
 
 
@@ -176,7 +177,7 @@ def test_not_utf8_names_the_byte_offset_and_line(tmp_path: Path) -> None:
     path.write_bytes("first line\nsecond line\nPerch\xe9 no\n".encode("latin-1"))
     for dataset in (TextDataset({"path": str(path)}), LabelledDataset({"path": str(path)})):
         with pytest.raises(CorpusError) as error:
-            dataset.inspect()
+            dataset.summarise_source()
         assert all(part in str(error.value) for part in (str(path), "0xe9", "offset 28", "line 3", "UTF-8"))
 
 
@@ -230,8 +231,9 @@ def test_csv_and_tsv_with_named_columns(tmp_path: Path) -> None:
         data = dataset.classification(0)
         assert data.classes == ["negative", "positive"]
         assert "a fine, sunny day 0" in [e.text for split in SPLITS for e in data.split(split)]
-        assert dataset.inspect().describe() == f"1 file · {sum(len(t) for _, t in rows):,} characters · " \
-                                               "18 examples · 2 classes"
+        characters = sum(len(text) for _, text in rows)
+        found = dataset.summarise_source().describe()
+        assert found == f"1 file · {characters:,} characters · 18 examples · 2 classes"
         generation = dataset.generation(0)
         assert generation.conditions == ["negative", "positive"]
         assert {d.condition for d in generation.train} == {"negative", "positive"}
@@ -329,17 +331,17 @@ steps = 2
     assert summary["test"]["classes"] == ["down", "up"]
 
 
-def test_corpora_inspect_lists_what_a_path_holds(
+def test_corpora_check_lists_what_a_path_holds(
     tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "300")
     book = write(tmp_path / "book.txt", "One.\n\nTwo.\n\nThree.\n")
-    assert main(["corpora", "inspect", str(book), "--set", "documents=blank_lines", "--json"]) == 0
+    assert main(["corpora", "check", str(book), "--set", "documents=blank_lines", "--json"]) == 0
     found = json.loads(capsys.readouterr().out)
     assert (found["status"], found["files"], found["documents"], found["characters"]) == ("ok", 1, 3, 14)
-    assert main(["corpora", "inspect", str(tmp_path / "absent.csv"), "--as", "labelled"]) == 2
+    assert main(["corpora", "check", str(tmp_path / "absent.csv"), "--as", "labelled"]) == 2
     listing = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert listing[0] == ["labelled", "dataset", "error"] and listing[1][0] == "path"
     assert listing[2][0] == "problem" and "absent.csv does not exist" in " ".join(listing[2])
-    assert main(["corpora", "inspect", str(book), "--as", "names"]) == 2
+    assert main(["corpora", "check", str(book), "--as", "names"]) == 2
     assert "reads a corpus of its own" in capsys.readouterr().err

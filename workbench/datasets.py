@@ -191,11 +191,11 @@ class Dataset(Plugin):
     def generation(self, seed: int) -> GenerationData:
         raise NotImplementedError(f"dataset {self.name!r} does not serve generation")
 
-    def inspect(self) -> SourceSummary | None:
+    def summarise_source(self) -> SourceSummary | None:
         """What the files the options name hold, quickly, or a WorkbenchError saying what is wrong.
 
         Datasets that read a path a person types implement it, so the app can answer as the path
-        is typed and `workbench corpora inspect` can list it; the others return None.
+        is typed and `workbench corpora check` can list it; the others return None.
         """
         return None
 

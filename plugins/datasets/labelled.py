@@ -125,7 +125,7 @@ class LabelledDataset(StringClassesDataset):
     def source(self) -> str:
         return f"labelled.path = {self.options['path']!r}"
 
-    def inspect(self) -> SourceSummary:
+    def summarise_source(self) -> SourceSummary:
         files = self._files()
         by_class = self._read(files)
         return SourceSummary(

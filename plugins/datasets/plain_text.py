@@ -131,7 +131,7 @@ class TextDataset(Dataset):
             seen.update(example.text for example in examples[split])
         return ClassificationData(classes, *(examples[split] for split in SPLITS))
 
-    def inspect(self) -> SourceSummary:
+    def summarise_source(self) -> SourceSummary:
         files = self._files()
         documents = self._read(files)
         labels = {document.label for document in documents}

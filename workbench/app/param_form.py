@@ -18,7 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from workbench.app.source_preview import SourcePreview, inspects_its_source
+from workbench.app.source_preview import SourcePreview, summarises_its_source
 from workbench.errors import ConfigError
 from workbench.params import Param
 
@@ -134,7 +134,7 @@ class ParamForm(Vertical):
         self.owner = owner
         self.params = tuple(params)
         self.initial = dict(values or {})
-        self.dataset = dataset if dataset is not None and inspects_its_source(dataset) else None
+        self.dataset = dataset if dataset is not None and summarises_its_source(dataset) else None
 
     def compose(self) -> ComposeResult:
         yield Label(self.title, classes="form-title")

@@ -1,8 +1,9 @@
 """A line under a dataset's form that says, while the path is typed, what the path holds.
 
-A dataset that reads a path a person gives (`text`, `labelled`) implements `Dataset.inspect`;
-this widget calls it on a thread (a large corpus takes a moment to read) and shows either what
-it found, such as `2 files · 1,204,311 characters · 14 documents`, or what is wrong, in red.
+A dataset that reads a path a person gives (`text`, `labelled`) implements
+`Dataset.summarise_source`; this widget calls it on a thread (a large corpus takes a moment to
+read) and shows either what it found, such as `2 files · 1,204,311 characters · 14 documents`, or
+what is wrong, in red.
 """
 
 from __future__ import annotations
@@ -20,11 +21,11 @@ if TYPE_CHECKING:
     from workbench.datasets import Dataset
 
 
-def inspects_its_source(dataset: type[Dataset]) -> bool:
-    """Whether the dataset can say what a path holds (it overrides `Dataset.inspect`)."""
+def summarises_its_source(dataset: type[Dataset]) -> bool:
+    """Whether the dataset can say what a path holds (it overrides `Dataset.summarise_source`)."""
     from workbench.datasets import Dataset  # the app starts without the plugin contracts loaded
 
-    return dataset.inspect is not Dataset.inspect
+    return dataset.summarise_source is not Dataset.summarise_source
 
 
 class SourcePreview(Static):
@@ -38,7 +39,7 @@ class SourcePreview(Static):
     def show_for(self, options: dict[str, Any]) -> None:
         """Inspect the source the options name; only the newest request's answer is shown."""
         try:
-            summary = self.dataset(options).inspect()
+            summary = self.dataset(options).summarise_source()
             text, good = (f"found {summary.describe()}" if summary else ""), True
         except (WorkbenchError, OSError) as error:
             text, good = str(error), False

@@ -1,5 +1,5 @@
 """`workbench corpora`: which corpora are installed and where; `workbench corpora pull NAME` gets one;
-`workbench corpora inspect PATH` says what a person's own text or labelled data holds."""
+`workbench corpora check PATH` says what a person's own text or labelled data holds."""
 
 from __future__ import annotations
 
@@ -37,16 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="download from URL (a mirror or a file:// copy) instead of the manifest's source",
     )
     fetch.set_defaults(handler=pull_corpus)
-    inspect = actions.add_parser(
-        "inspect", help="say what your own file, directory or glob holds, read as the text or labelled data"
+    check = actions.add_parser(
+        "check", help="say what your own file, directory or glob holds, read as the text or labelled data"
     )
-    inspect.add_argument("path", help="a text file, a directory of .txt files, a glob, or a CSV/TSV file")
-    inspect.add_argument("--as", dest="dataset", default="text", metavar="DATASET",
+    check.add_argument("path", help="a text file, a directory of .txt files, a glob, or a CSV/TSV file")
+    check.add_argument("--as", dest="dataset", default="text", metavar="DATASET",
                          help="read it as this dataset: text (the default) or labelled")
-    inspect.add_argument("--set", action="append", default=[], dest="options", metavar="KEY=VALUE",
+    check.add_argument("--set", action="append", default=[], dest="options", metavar="KEY=VALUE",
                          help="a dataset option, e.g. documents=blank_lines or label_column=category")
-    inspect.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
-    inspect.set_defaults(handler=inspect_source)
+    check.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    check.set_defaults(handler=check_source)
 
 
 def list_corpora(args: argparse.Namespace) -> int:
@@ -56,7 +56,7 @@ def list_corpora(args: argparse.Namespace) -> int:
         return 0
     console = terminal_console()
     console.print(corpora_listing(report))
-    console.print(Text("Your own data: `workbench corpora inspect PATH` (--as labelled for classes), then "
+    console.print(Text("Your own data: `workbench corpora check PATH` (--as labelled for classes), then "
                        "`workbench run --dataset text --set text.path=PATH ...`.", style="dim"))
     return 0
 
@@ -89,16 +89,16 @@ def _add_block(listing: Table, name: str, state: str, style: str, rows: list[tup
         listing.add_row(Text(f"  {label}", style="dim"), Text(value))
 
 
-def inspect_source(args: argparse.Namespace) -> int:
+def check_source(args: argparse.Namespace) -> int:
     """What the path holds, in the corpora listing's layout, or what is wrong with it (exit 2)."""
     from workbench.datasets import Dataset
     from workbench.registry import default_registry
 
     dataset = default_registry().get("dataset", args.dataset).cls
-    if dataset.inspect is Dataset.inspect:
+    if dataset.summarise_source is Dataset.summarise_source:
         raise ConfigError(
             f"Dataset {args.dataset!r} reads a corpus of its own, not a path you give: "
-            "inspect with --as text or --as labelled."
+            "check it with --as text or --as labelled."
         )
     options: dict[str, str] = {"path": args.path}
     for item in args.options:
@@ -107,7 +107,7 @@ def inspect_source(args: argparse.Namespace) -> int:
             raise ConfigError(f"--set {item!r} has no '=': write KEY=VALUE, such as documents=blank_lines.")
         options[key.strip().removeprefix(f"{args.dataset}.")] = value
     try:
-        summary, state, detail = dataset(options).inspect(), "ok", ""
+        summary, state, detail = dataset(options).summarise_source(), "ok", ""
     except WorkbenchError as error:
         summary, state, detail = None, "error", str(error)
     if args.json:
