@@ -248,6 +248,18 @@ class RunConfig:
         return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train,
                               loggers, logger_options)
 
+    def resolve_each(self, registry: Registry) -> list[ResolvedConfig]:
+        """Validate the run of every cell, and that every plugin table names a chosen plugin: the
+        whole config is checked before anything acts on any part of it."""
+        chosen = {self.dataset, self.task, *self.cells, *self.loggers}
+        stray = sorted(set(self.plugin_options) - chosen)
+        if stray:
+            raise ConfigError(
+                f"The config has a table [{stray[0]}], but no chosen plugin is named {stray[0]!r} "
+                f"(the chosen ones are {', '.join(sorted(chosen))}); fix the name or remove the table."
+            )
+        return [single.resolve(registry) for single in self.per_cell()]
+
     def options_for(self, kind: str, name: str) -> dict[str, Any]:
         """The options a person gave one chosen plugin: its kind-wide table, then its own by name."""
         kind_wide = {"dataset": self.dataset_options, "cell": self.cell_options,

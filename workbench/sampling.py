@@ -10,19 +10,20 @@ import torch
 from torch import Tensor
 
 from workbench.errors import ConfigError
+from workbench.sampling_settings import TEMPERATURE, TOP_K
 
 GREEDY_BELOW = 1e-4  # temperatures under this would overflow the softmax; they mean argmax
 
 
 def check_sampling(temperature: float, top_k: int) -> None:
-    """Raise ConfigError for a temperature or top-k no sampler can use."""
-    if not temperature >= 0:  # also catches NaN
+    """Raise ConfigError for a temperature or top-k outside their declared ranges."""
+    if temperature != temperature:  # NaN passes every comparison of a range check
         raise ConfigError(
             f"temperature = {temperature!r} is not allowed: give 0 (always the likeliest character) "
             "or a positive number such as 0.8."
         )
-    if top_k < 0:
-        raise ConfigError(f"top_k = {top_k!r} is not allowed: give 0 (no limit) or a positive count.")
+    TEMPERATURE.check(temperature)
+    TOP_K.check(top_k)
 
 
 def sample_next(logits: Tensor, temperature: float, top_k: int, generator: torch.Generator) -> Tensor:

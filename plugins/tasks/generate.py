@@ -39,6 +39,7 @@ from workbench.hookspecs import hookimpl
 from workbench.inspection.reading import NEXT_TOKEN, Reading
 from workbench.params import Param
 from workbench.sampling import check_sampling, sample_next
+from workbench.sampling_settings import TEMPERATURE, TOP_K
 from workbench.tasks import (
     Batch,
     Task,
@@ -78,8 +79,8 @@ class Generate(Task):
     params = (
         Param("embedding_size", int, 64, "size of each character's learned vector", min=1, max=4096),
         Param("seq_len", int, 128, "characters per training window (backpropagation span)", min=1, max=4096),
-        Param("temperature", float, 0.8, "sampling temperature: 0 always picks the likeliest", min=0, max=10),
-        Param("top_k", int, 0, "sample among the k likeliest characters only; 0 for all", min=0, max=100000),
+        TEMPERATURE,
+        TOP_K,
         Param("sample_length", int, 300, "most characters in each showcase sample", min=1, max=100000),
         Param("prompt", str, "", "text the showcase samples continue, e.g. <Russian> or Nel mezzo"),
         Param("stateful", bool, True, "carry the hidden state from each window to the next of its "

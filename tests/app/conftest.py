@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from app_support import make_app
 
+from workbench.app.last_setup import CONFIG_DIR_ENV
 from workbench.app.main import WorkbenchApp
 
 
@@ -24,3 +25,11 @@ def utc(monkeypatch: pytest.MonkeyPatch) -> None:
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every app test remembers its set-up in its own directory, never in the user's."""
+    path = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(path))
+    return path

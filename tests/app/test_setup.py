@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_support import choose, form, pilot_test, ready, wait_for
+import pytest
+from app_support import choose, form, make_app, pilot_test, ready, wait_for
 from rich.console import Console
 
 from workbench.config import RunConfig
@@ -182,3 +183,158 @@ async def test_a_path_field_says_at_once_what_the_path_holds(app, tmp_path: Path
         labelled.field("path").control.value = str(classes)
         await wait_for(pilot, lambda: str(labelled.query_one(".source-preview").content)
                        == "found 2 files · 15 characters · 4 examples · 2 classes", "the labelled preview")
+
+def _messages(app) -> list[str]:  # noqa: ANN001 - the app under test
+    return [str(notification.message) for notification in app._notifications]
+
+
+@pilot_test
+async def test_a_config_with_any_mistake_changes_nothing(app, tmp_path: Path) -> None:
+    path = tmp_path / "half.toml"
+    path.write_text('dataset = "divina"\ntask = "generate"\ncells = ["gru", "rnn"]\n'
+                    '[gru]\nlayers = 1\n[train]\nstepz = 3\nlearning_rate = "fast"\n')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = app.setup_screen
+        lstm = form(app, "cell", "lstm")
+        lstm.field("hidden_size").control.value = "99"
+        await pilot.pause()
+        before = {key: dict(one.values()) for key, one in setup._forms.items()}
+        setup.query_one("#config-path").value = str(path)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.5)
+        assert any("Cannot" in str(n.title) and "stepz" in str(n.message) for n in app._notifications)
+        assert (setup.query_one("#dataset").value, setup.query_one("#task").value) == ("names", "classify")
+        assert setup.chosen_cells == ["lstm"]
+        assert {key: dict(one.values()) for key, one in setup._forms.items()} == before
+
+
+@pilot_test
+async def test_a_config_replaces_the_whole_set_up_and_unset_options_return_to_defaults(
+        app, tmp_path: Path) -> None:
+    path = tmp_path / "lean.toml"
+    path.write_text('dataset = "names"\ntask = "classify"\ncell = "lstm"\n[lstm]\nlayers = 1\n'
+                    '[train]\nsteps = 9\n')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = app.setup_screen
+        default_hidden = form(app, "cell", "lstm").field("hidden_size").value
+        form(app, "cell", "lstm").field("hidden_size").control.value = "99"
+        form(app, "train", "train").field("seed").control.value = "5"
+        await pilot.pause()
+        setup.query_one("#config-path").value = str(path)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.5)
+        assert f"Loaded {path}." in _messages(app)
+        lstm, train = form(app, "cell", "lstm"), form(app, "train", "train")
+        assert lstm.field("layers").value == 1 and train.field("steps").value == 9
+        assert lstm.field("hidden_size").value == default_hidden
+        assert train.field("seed").value == 0
+        assert setup.config().plugin_options == {"lstm": {"layers": 1}}
+
+
+@pilot_test
+async def test_a_table_for_a_plugin_that_is_not_chosen_is_refused(app, tmp_path: Path) -> None:
+    path = tmp_path / "typo.toml"
+    path.write_text('dataset = "names"\ntask = "classify"\ncell = "gru"\n[trian]\nsteps = 3\n')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        app.setup_screen.query_one("#config-path").value = str(path)
+        await pilot.press("ctrl+o")
+        await pilot.pause(0.5)
+        assert any("[trian]" in message for message in _messages(app)), _messages(app)
+        assert app.setup_screen.chosen_cells == ["lstm"]
+
+
+@pilot_test
+async def test_enter_in_the_path_box_loads_and_save_asks_before_replacing(app, tmp_path: Path) -> None:
+    path = tmp_path / "run.toml"
+    path.write_text('dataset = "names"\ntask = "classify"\ncell = "gru"\n[train]\nsteps = 11\n')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = app.setup_screen
+        box = setup.query_one("#config-path")
+        box.focus()
+        box.value = str(path)
+        await pilot.press("enter")
+        await pilot.pause(0.5)
+        assert setup.chosen_cells == ["gru"] and form(app, "train", "train").field("steps").value == 11
+
+        form(app, "train", "train").field("steps").control.value = "12"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert app.screen.__class__.__name__ == "ConfirmScreen"
+        await pilot.press("n")
+        assert RunConfig.from_toml(path).train["steps"] == 11
+        await pilot.press("ctrl+s", "y")
+        await pilot.pause()
+        assert RunConfig.from_toml(path).train["steps"] == 12
+
+
+@pilot_test
+async def test_the_choices_offer_no_loading_entry_and_the_cell_list_marks_picked_cells(app) -> None:
+    from textual.widgets._select import InvalidSelectValueError
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = app.setup_screen
+        for select_id in ("#dataset", "#task"):
+            select = setup.query_one(select_id)
+            overlay = select.query_one("SelectOverlay")
+            prompts = [str(overlay.get_option_at_index(i).prompt) for i in range(overlay.option_count)]
+            assert "loading…" not in prompts and prompts
+            with pytest.raises(InvalidSelectValueError):
+                select.clear()
+        cells = setup.query_one("#cells")
+        rows = {cells.get_option_at_index(i).value: cells.render_line(i).text
+                for i in range(cells.option_count)}
+        assert "✓" in rows["lstm"] and "✓" not in rows["gru"]
+        assert "X" not in rows["gru"]
+
+
+@pilot_test
+async def test_the_focused_field_stands_out(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        lstm = form(app, "cell", "lstm")
+        focused, other = lstm.field("layers"), lstm.field("dropout")
+        focused.control.focus()
+        await pilot.pause()
+        assert focused.styles.background != other.styles.background
+        assert focused.control.styles.background != other.control.styles.background
+        name = focused.query_one(".param-name")
+        assert name.styles.color != other.query_one(".param-name").styles.color
+        assert name.styles.text_style.bold
+
+
+@pilot_test
+async def test_the_set_up_is_remembered_between_launches(tiny_corpora: Path, tmp_path: Path,
+                                                        config_dir: Path) -> None:
+    first = make_app(tmp_path / "runs")
+    async with first.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, dataset="divina", task="generate", cells=("gru", "rnn"), steps=7)
+        await pilot.press("ctrl+q")
+    assert (config_dir / "last-setup.toml").is_file()
+
+    second = make_app(tmp_path / "runs")
+    async with second.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        setup = second.setup_screen
+        await wait_for(pilot, lambda: setup.chosen_cells == ["gru", "rnn"], "the last set-up")
+        await pilot.pause(0.3)
+        assert (setup.query_one("#dataset").value, setup.query_one("#task").value) == ("divina", "generate")
+        assert form(second, "train", "train").field("steps").value == 7
+        assert form(second, "cell", "gru").field("hidden_size").value == 8
+
+
+@pilot_test
+async def test_a_last_set_up_that_no_longer_fits_is_reported_and_the_defaults_stay(
+        app, config_dir: Path) -> None:
+    config_dir.mkdir()
+    (config_dir / "last-setup.toml").write_text('dataset = "names"\ntask = "classify"\ncell = "gone"\n')
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await pilot.pause(0.3)
+        assert any("last set-up was not restored" in message for message in _messages(app))
+        assert app.setup_screen.chosen_cells == ["lstm"]

@@ -18,10 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Footer, Input, Select, Static
 from textual.worker import get_current_worker
 
 from workbench.app.inspect_pane import InspectPane, InspectView, Snapshot
+from workbench.app.nav_bar import NavBar
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class InspectScreen(Screen):
         self._wanted: dict[str, Path] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar()
         with Horizontal(id="inspect-source"):
             yield Select([], id="inspect-left", prompt="choose a run", allow_blank=True, compact=True)
             yield Select([], id="inspect-right", prompt="compare with (optional)", allow_blank=True,

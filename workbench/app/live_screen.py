@@ -8,11 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, RichLog, TabbedContent, TabPane
+from textual.widgets import Footer, RichLog, TabbedContent, TabPane
 
 from workbench.app.chart import LineChart, Series
 from workbench.app.compare_table import CompareTable
 from workbench.app.metrics_panel import MetricsPanel
+from workbench.app.nav_bar import NavBar
 from workbench.app.runner import RunQueue
 from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.tracking import Board, RunTrack
@@ -24,12 +25,13 @@ class LiveScreen(Screen):
     """Chart and numbers on top; samples, log and comparison in tabs below."""
 
     BINDINGS = [
-        Binding("p", "pause", "Pause/resume"),
-        Binding("x", "stop", "Stop"),
-        Binding("k", "skip", "Skip to next run"),
-        Binding("n", "app.show('setup')", "New run"),
-        Binding("m", "smooth", "Smooth curves"),
-        Binding("c", "clear", "Clear finished runs"),
+        # Short names keep the footer within 80 columns; the tooltips are what help shows.
+        Binding("p", "pause", "Pause", tooltip="Pause/resume the current run"),
+        Binding("x", "stop", "Stop", tooltip="Stop the current run (checkpoint written) and the queue"),
+        Binding("k", "skip", "Skip", tooltip="Stop this run; the next queued run starts"),
+        Binding("n", "app.show('setup')", "New run", show=False),
+        Binding("m", "smooth", "Smooth", tooltip="Smooth the training curves, or show them raw"),
+        Binding("c", "clear", "Clear", tooltip="Clear finished runs from the chart and table"),
         Binding("s", "tab('samples')", "Samples", show=False),
         Binding("l", "tab('log')", "Log", show=False),
         Binding("t", "tab('compare')", "Compare", show=False),
@@ -51,7 +53,7 @@ class LiveScreen(Screen):
         self.statistics = SeedStatistics(id="seed-statistics")
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar()
         with Horizontal(id="live-top"):
             yield self.chart
             yield self.metrics

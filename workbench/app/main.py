@@ -23,6 +23,7 @@ from workbench.app.help_screen import HelpScreen
 from workbench.app.inspect_screen import InspectScreen
 from workbench.app.live_screen import LiveScreen
 from workbench.app.model_screen import ModelScreen
+from workbench.app.nav_bar import TABS
 from workbench.app.runner import RunQueue
 from workbench.app.runs_screen import RunsScreen
 from workbench.app.setup_screen import SetupScreen
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 REFRESH_SECONDS = 0.2
 NARROW_COLUMNS = 100
 QUIT_WAIT_SECONDS = 10.0
-SCREENS = {"setup": "Set-up", "live": "Live", "runs": "Runs", "model": "Model", "inspect": "Inspect"}
+SCREENS = {name: title for _, name, title in TABS}
 
 
 class WorkbenchApp(App):
@@ -45,11 +46,8 @@ class WorkbenchApp(App):
     CSS_PATH = "app.tcss"
     BINDINGS = [
         Binding("f1", "help", "Help"),
-        Binding("f2", "show('setup')", "Set-up"),
-        Binding("f3", "show('live')", "Live"),
-        Binding("f4", "show('runs')", "Runs"),
-        Binding("f5", "show('model')", "Model"),
-        Binding("f6", "show('inspect')", "Inspect"),
+        # The screen keys are on every screen's top line (NavBar), not in the footer.
+        *(Binding(key, f"show('{name}')", title, show=False) for key, name, title in TABS),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
 
@@ -173,11 +171,11 @@ class WorkbenchApp(App):
 
     def all_bindings(self) -> list[tuple[str, str, str]]:
         """(where, key, description) for every shown binding of the app and its screens."""
-        rows = [("everywhere", _key(b), b.description) for b in self._bindings_of(self.BINDINGS)]
+        rows = [("everywhere", _key(b), _explain(b)) for b in self._bindings_of(self.BINDINGS)]
         rows.append(("everywhere", "ctrl+p", "Command palette"))
         for name, title in SCREENS.items():
             screen = self.screens_by_name[name]
-            rows += [(title, _key(b), b.description) for b in self._bindings_of(screen.BINDINGS)]
+            rows += [(title, _key(b), _explain(b)) for b in self._bindings_of(screen.BINDINGS)]
         return rows
 
     @staticmethod
@@ -185,6 +183,8 @@ class WorkbenchApp(App):
         return [b for b in bindings if isinstance(b, Binding) and b.description]
 
     async def action_quit(self) -> None:
+        if self.registry is not None:
+            self.setup_screen.remember()
         if not self.queue.busy:
             self.exit(0)
             return
@@ -217,7 +217,7 @@ class WorkbenchApp(App):
             yield SystemCommand(f"Go to {title}", f"Show the {title} screen",
                                 lambda name=name: self.action_show(name))
         for binding in self._bindings_of(screen.BINDINGS):
-            yield SystemCommand(binding.description, f"{binding.description} ({binding.key})",
+            yield SystemCommand(binding.description, f"{_explain(binding)} ({binding.key})",
                                 lambda action=binding.action, screen=screen: self._run_on(screen, action))
 
     def _run_on(self, screen: Screen, action: str) -> None:
@@ -227,6 +227,11 @@ class WorkbenchApp(App):
 def _key(binding: Binding) -> str:
     """The key as people type it: `[` rather than left_square_bracket."""
     return binding.key_display or binding.key
+
+
+def _explain(binding: Binding) -> str:
+    """What a binding does, in full: the footer shows only its short description."""
+    return binding.tooltip or binding.description
 
 
 def run_app() -> int:

@@ -17,12 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, ContentSwitcher, Footer, Header, Input, Select, Static
+from textual.widgets import Button, ContentSwitcher, Footer, Input, Select, Static
 from textual.worker import get_current_worker
 
+from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamField
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.params import Param
+from workbench.sampling_settings import TEMPERATURE, TOP_K
 
 if TYPE_CHECKING:
     from workbench.runs import RunRecord
@@ -30,9 +32,9 @@ if TYPE_CHECKING:
 TOP = 5
 FLUSH_SECONDS = 0.05
 SAMPLING_PARAMS = (
-    Param("temperature", float, 0.8, "lower is safer, higher is wilder", min=0.01, max=5.0),
+    TEMPERATURE,
     Param("length", int, 200, "characters to generate", min=1, max=10000),
-    Param("top_k", int, 0, "sample among the k likeliest characters; 0 = all", min=0),
+    TOP_K,
     Param("seed", int, 0, "the same seed gives the same text; 0 = a fresh draw each time", min=0),
 )
 
@@ -54,7 +56,7 @@ class ModelScreen(Screen):
         self.generated_text = Text()
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar()
         with Horizontal(id="model-source"):
             yield Select([], id="model-run", prompt="choose a run", allow_blank=True, compact=True)
             yield Button("Load", id="load-run", compact=True)

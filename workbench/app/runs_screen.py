@@ -16,10 +16,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from workbench.app.chart import LineChart, Series
 from workbench.app.history import load_track
+from workbench.app.nav_bar import NavBar
 from workbench.app.tracking import PALETTE, RunTrack, format_number
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration
@@ -62,12 +63,12 @@ class RunsScreen(Screen):
     """Past runs, newest first; the detail follows the highlighted row."""
 
     BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
+        Binding("enter", "use", "Use model (also u)", show=False),
         Binding("r", "resume", "Resume"),
         Binding("a", "add", "Add to compare"),
         Binding("u", "use", "Use model"),
         Binding("i", "inspect", "Inspect"),
-        Binding("g", "reload", "Refresh"),
+        Binding("g", "reload", "Refresh", show=False),
         Binding("o", "sort", "Sort"),
     ]
 
@@ -78,7 +79,7 @@ class RunsScreen(Screen):
         self.order = ORDERS[0]
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar()
         yield Static("", id="runs-dir")
         yield _runs_table()
         with Horizontal(id="run-detail"):
@@ -134,6 +135,10 @@ class RunsScreen(Screen):
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.action_open()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a run opens it on the model screen."""
+        self.action_use()
 
     def action_open(self) -> None:
         record = self.selected

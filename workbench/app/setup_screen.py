@@ -1,7 +1,9 @@
 """The set-up screen: pick a dataset, a task, one or more cells and loggers, fill their forms, start.
 
 Everything on it comes from the registry: a third-party plugin's parameters get a form with no
-app change. The forms also read and write TOML configs (a path typed in the input at the left).
+app change. The forms also read and write TOML configs (a path typed in the input at the left). A
+config, typed or remembered from the last launch, is checked whole before it changes anything, and
+then replaces the whole set-up: options it does not set go back to their defaults.
 """
 
 from __future__ import annotations
@@ -13,10 +15,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, LoadingIndicator, Select, SelectionList
+from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Select, SelectionList
 
+from workbench.app import last_setup
+from workbench.app.cell_list import CellList
+from workbench.app.confirm_screen import ConfirmScreen
 from workbench.app.logger_picker import LoggerPicker
+from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamForm
+from workbench.atomic import atomic_write
 from workbench.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -42,15 +49,15 @@ class SetupScreen(Screen):
         self._corpora: Path | None = None  # kept from a loaded config: the forms do not show it
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield NavBar()
         with Horizontal(id="setup-body"):
             with Vertical(id="choices"):
                 yield Label("Dataset", classes="choice-title")
-                yield Select([], id="dataset", allow_blank=True, prompt="loading…", compact=True)
+                yield Select([], id="dataset", prompt="loading…", compact=True, disabled=True)
                 yield Label("Task", classes="choice-title")
-                yield Select([], id="task", allow_blank=True, prompt="loading…", compact=True)
+                yield Select([], id="task", prompt="loading…", compact=True, disabled=True)
                 yield Label("Cells [dim](space picks)[/]", classes="choice-title")
-                yield SelectionList[str](id="cells")
+                yield CellList(id="cells")
                 yield Label("Config file", classes="choice-title")
                 yield Input(placeholder="path/to/run.toml", id="config-path", compact=True)
                 with Horizontal(id="config-buttons"):
@@ -64,11 +71,10 @@ class SetupScreen(Screen):
 
     # Filling the screen once the registry has loaded
     async def show_registry(self, registry: Registry) -> None:
-        self.registry = registry
-        dataset = self.query_one("#dataset", Select)
-        dataset.set_options([(name, name) for name in registry.names("dataset")])
-        task = self.query_one("#task", Select)
-        task.set_options([(name, name) for name in registry.names("task")])
+        """Offer the installed plugins, then bring back the last set-up if there is a usable one."""
+        datasets = registry.names("dataset")
+        await self._replace_select("dataset", datasets, "names" if "names" in datasets else None)
+        await self._replace_select("task", registry.names("task"), None)
         cells = self.query_one("#cells", SelectionList)
         cells.clear_options()
         names = registry.names("cell")
@@ -78,12 +84,36 @@ class SetupScreen(Screen):
 
         names = [name for name in registry.names("logger") if name != ALWAYS_ON_LOGGER]
         self._loggers = LoggerPicker(names, id="logger-picker")
-        datasets = registry.names("dataset")
-        if datasets:
-            dataset.value = "names" if "names" in datasets else datasets[0]
-        self._pick_task_for(dataset.value)
+        self.registry = registry  # only now: the controls' change handlers need the new selects
+        self._pick_task_for(self._chosen("#dataset"))
         await self.query("#loading, #loading-label").remove()
         await self._rebuild_forms()
+        await self._recall_last_setup()
+
+    async def _replace_select(self, select_id: str, names: list[str], value: str | None) -> None:
+        """Swap the disabled "loading…" placeholder for a Select of `names` with no blank entry."""
+        placeholder = self.query_one(f"#{select_id}", Select)
+        parent = placeholder.parent
+        assert parent is not None
+        position = list(parent.children).index(placeholder)
+        await placeholder.remove()
+        options = [(name, name) for name in names]
+        if names:
+            select = Select(options, value=value if value in names else names[0], allow_blank=False,
+                            compact=True, id=select_id)
+        else:
+            select = Select([], prompt=f"no {select_id} plugin installed", compact=True, id=select_id,
+                            disabled=True)
+        await parent.mount(select, before=position)
+
+    async def _recall_last_setup(self) -> None:
+        try:
+            config = last_setup.recall()
+            if config is not None:
+                await self.show_config(config)
+        except ConfigError as error:
+            self.notify(f"The last set-up was not restored: {error}", title="Set-up",
+                        severity="warning", timeout=8)
 
     def _pick_task_for(self, dataset_name: Any) -> None:
         """Choose the first task whose data form the dataset serves."""
@@ -198,22 +228,22 @@ class SetupScreen(Screen):
         return form.values(changed_only=True) if form is not None else {}
 
     async def show_config(self, config: RunConfig) -> None:
-        """Fill every control from a config (a ConfigError if it names unknown plugins or options)."""
+        """Replace the whole set-up with `config`, or raise ConfigError having changed nothing.
+
+        The config is validated as a run would be first; then every control is set from it, and
+        the forms are built afresh so options the config does not set show their defaults.
+        """
         registry = self.registry
         if registry is None:
             raise ConfigError("The plugins are still loading; try again in a moment.")
-        registry.get("dataset", config.dataset)
-        registry.get("task", config.task)
-        for cell in config.cells:
-            registry.get("cell", cell)
-        for logger in config.loggers:
-            registry.get("logger", logger)
+        config.resolve_each(registry)
         self.query_one("#dataset", Select).value = config.dataset
         self.query_one("#task", Select).value = config.task
         cells = self.query_one("#cells", SelectionList)
         cells.deselect_all()
         for cell in config.cells:
             cells.select(cell)
+        self._forms.clear()  # every form is rebuilt from its defaults, none keeps a stale value
         await self._rebuild_forms()
         chosen = [("dataset", config.dataset), ("task", config.task), *(("cell", c) for c in config.cells)]
         for kind, name in chosen:
@@ -234,12 +264,22 @@ class SetupScreen(Screen):
     def action_start(self) -> None:
         try:
             config = self.config()
-            for single in config.per_cell():  # every mistake now, not when the run opens
-                single.resolve(self.registry)
+            config.resolve_each(self.registry)  # every mistake now, not when the run opens
         except ConfigError as error:
             self.notify(str(error), title="Cannot start", severity="error", timeout=8)
             return
+        self.remember()
         self.app.start_runs(config)  # type: ignore[attr-defined]
+
+    def remember(self) -> None:
+        """Keep the set-up on screen for the next launch, if it is a complete one."""
+        try:
+            last_setup.remember(self.config())
+        except ConfigError:
+            return  # an unfinished set-up is not worth keeping over the last good one
+        except OSError as error:
+            self.notify(f"Cannot remember this set-up in {last_setup.last_setup_path()}: "
+                        f"{error.strerror}.", severity="warning")
 
     def _path(self) -> Path | None:
         text = self.query_one("#config-path", Input).value.strip()
@@ -249,6 +289,10 @@ class SetupScreen(Screen):
             self.query_one("#config-path", Input).focus()
             return None
         return Path(text).expanduser()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "config-path":
+            self.action_load_config()
 
     def action_load_config(self) -> None:
         path = self._path()
@@ -279,21 +323,27 @@ class SetupScreen(Screen):
             return
         try:
             text = self.config().to_toml()
-            _write_atomically(path, text)
         except ConfigError as error:
             self.notify(str(error), title="Cannot save config", severity="error", timeout=8)
             return
+        if path.exists():
+            def answered(overwrite: bool | None) -> None:
+                if overwrite:
+                    self._save(path, text)
+
+            self.app.push_screen(ConfirmScreen(f"{path} exists. Replace it with this set-up?",
+                                               yes="Replace", no="Keep it"), answered)
+            return
+        self._save(path, text)
+
+    def _save(self, path: Path, text: str) -> None:
+        try:
+            atomic_write(path, text.encode("utf-8"))
         except OSError as error:
             self.notify(f"Cannot write {path}: {error.strerror}. Choose another path.",
                         title="Cannot save config", severity="error", timeout=8)
             return
         self.notify(f"Saved {path}.")
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8")
-    temporary.replace(path)
 
 
 def _css_id(name: str) -> str:

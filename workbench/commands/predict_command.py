@@ -15,6 +15,7 @@ from rich.text import Text
 
 from workbench.formatting import format_value
 from workbench.runs import find_run_dir
+from workbench.sampling_settings import TEMPERATURE, TOP_K
 from workbench.terminal import console as terminal_console
 
 if TYPE_CHECKING:
@@ -32,8 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_run_arguments(sample)
     sample.add_argument("--prompt", default="", help="text to continue")
     sample.add_argument("--length", type=int, default=300, help="most characters to generate (default 300)")
-    sample.add_argument("--temperature", type=float, default=0.8, help="0 picks the likeliest (default 0.8)")
-    sample.add_argument("--top-k", type=int, default=0, help="sample among the k likeliest; 0 = all")
+    for param in (TEMPERATURE, TOP_K):
+        sample.add_argument("--" + param.name.replace("_", "-"), type=param.type, default=param.default,
+                            help=f"{param.help} ({param.describe_range()}; default {param.default})")
     sample.add_argument("--seed", type=int, default=None, help="seed for repeatable samples")
     sample.set_defaults(handler=run_sample)
 

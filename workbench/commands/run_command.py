@@ -166,9 +166,8 @@ def run(args: argparse.Namespace) -> int:
     print_problems(registry.problems, errors, debug=args.debug)
     if args.seeds is not None or args.workers is not None or args.storage is not None:
         return _run_study(args, config, registry)
+    config.resolve_each(registry)
     configs = config.per_cell()
-    for config in configs:
-        config.resolve(registry)
     notes = terminal_console(stderr=args.json)  # JSON output holds events and nothing else
     report = JsonReport() if args.json else TerminalReport(notes, registry, compare=len(configs) > 1)
     records: list[RunRecord] = []
