@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app_support import choose, pilot_test, ready, run_to_end, wait_for
+from app_support import choose, pilot_test, press_while_training, ready, run_to_end, wait_for
 from engine_support import killed_run, logged_steps
 
 from workbench.app.chart import LineChart
@@ -35,8 +35,10 @@ async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app
         assert runs.query_one("#run-chart", LineChart).series[0].points == live_track.train
 
         await pilot.press("a")
+        await pilot.press("a")  # a second time adds no duplicate
         assert [track.run_id for track in app.board.tracks] == [live_track.run_id]
-        assert app.board.tracks[0].summary == live_track.summary
+        added = app.board.tracks[0]
+        assert added.summary == live_track.summary
 
         await pilot.press("r")  # the run completed: there is nothing to resume
         await pilot.pause()
@@ -128,3 +130,34 @@ def _text(widget) -> str:  # noqa: ANN001 - any Static
     console = Console(width=200, record=True)
     console.print(widget.content)
     return console.export_text()
+
+
+@pilot_test
+async def test_a_resumed_run_draws_its_whole_history(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",), steps=100000, epochs=0, eval_every=2)
+        await pilot.press("ctrl+r")
+        first = app.board.tracks[0]
+        await wait_for(pilot, lambda: first.step >= 4, "training to start")
+        await press_while_training(pilot, "x")
+        await wait_for(pilot, lambda: first.finished, "the stop")
+        stopped_at = first.step
+
+        await pilot.press("f4")
+        runs = app.screen
+        await wait_for(pilot, lambda: runs.opened is not None, "the run to open")
+        await pilot.press("r")
+        await wait_for(pilot, lambda: app.board.tracks[0] is not first
+                       and app.board.tracks[0].step >= stopped_at + 3, "the resumed run to train")
+        resumed = app.board.tracks[0]
+        await press_while_training(pilot, "x")
+        await wait_for(pilot, lambda: resumed.finished, "the second stop")
+        assert len(app.board.tracks) == 1
+        steps = [step for step, _ in resumed.train]
+        assert steps == list(range(1, resumed.step + 1))
+        assert resumed.train[:stopped_at] == first.train
+        assert [step for step, _ in resumed.validation][:len(first.validation)] == \
+            [step for step, _ in first.validation]
+        chart = app.live_screen.query_one("#loss-chart", LineChart)
+        assert [x for x, _ in chart.series[0].points][:3] == [1, 2, 3]

@@ -1,7 +1,8 @@
-"""Reading a past run back into a RunTrack from its metrics log (one JSON event per line).
+"""Reading a past run back from its metrics log (one JSON event per line).
 
 The log holds exactly the events the run emitted live, so a run opened from disk draws the same
-curves, samples and numbers as it did while training.
+curves, samples and numbers as it did while training, and a resumed run's chart starts with
+everything it did before it stopped.
 """
 
 from __future__ import annotations

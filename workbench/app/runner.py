@@ -2,7 +2,8 @@
 
 Training on a couple of CPU cores is fastest one run after another, so a compare of several cells
 queues one run per cell. The engine is imported only when the first run opens, on a worker thread.
-Every event reaches the UI through an `EventFeed` that `poll` drains from a UI timer.
+Every event reaches the UI through an `EventFeed` that `poll` drains from a UI timer; a resumed
+run's feed starts with the events of its metrics log, so its chart shows the whole run.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 from workbench import events as ev
 from workbench.app.feed import EventFeed
 from workbench.app.tracking import Board, RunTrack
+from workbench.errors import CheckpointError
+from workbench.runs import read_event_log
 
 if TYPE_CHECKING:
     from workbench.config import RunConfig
@@ -59,6 +62,8 @@ class RunQueue:
     def enqueue(self, config: RunConfig, resume: Path | None = None) -> list[RunTrack]:
         """Queue one run per cell of `config`; returns their tracks (already on the board)."""
         tracks = []
+        if resume is not None:
+            self.board.remove_run(resume)  # the resumed run's track replays all of it
         for single in config.per_cell():
             track = self.board.add(single.cell, cell=single.cell, task=single.task, dataset=single.dataset)
             track.mark("queued", "queued" if not resume else f"queued to resume {resume.name}")
@@ -92,6 +97,8 @@ class RunQueue:
         try:
             from workbench.engine import Run
 
+            if pending.resume is not None:
+                _replay(pending.resume, feed)
             # The UI thread needs a core too: the threads policy leaves it one.
             run = Run(pending.config, registry=self.registry, resume=pending.resume, competing_threads=1)
             run.subscribe(feed.push)
@@ -140,6 +147,17 @@ class RunQueue:
         if active is not None and active.run is not None:
             active.run.stop()
             active.run.join(max(0.0, deadline - time.monotonic()))
+
+
+def _replay(run_dir: Path, feed: EventFeed) -> None:
+    """Feed the run's logged history, up to where its last session ended, ahead of its new events."""
+    try:
+        log = read_event_log(run_dir)
+    except CheckpointError:
+        return  # no log: nothing to show before the new session
+    for event in log.events:
+        if not isinstance(event, (ev.RunFinished, ev.RunFailed)):  # those ended a session, not the run
+            feed.push(event)
 
 
 def _describe(error: BaseException) -> str:

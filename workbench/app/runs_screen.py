@@ -198,6 +198,9 @@ class RunsScreen(Screen):
         if record is None or self.opened is None or self.opened.run_id != record.run_id:
             return
         board = self.app.board  # type: ignore[attr-defined]
+        if board.holding(record.run_dir) is not None:
+            self.notify(f"{record.run_id} is already in the comparison (F3).", severity="warning")
+            return
         track = board.add(record.cell, cell=record.cell, task=record.task, dataset=record.dataset,
                           run_id=record.run_id)
         load_track(record.run_dir, track, record.summary)

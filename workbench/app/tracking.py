@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from workbench import events as ev
@@ -80,9 +81,17 @@ class RunTrack:
         self.dataset = str(event.config.get("dataset", self.dataset))
         self.cell = str(event.config.get("cell", self.cell))
         self.task = str(event.config.get("task", self.task))
+        if event.resumed_from_step:
+            self._forget_after(event.resumed_from_step)
         resumed = f", resumed from step {event.resumed_from_step}" if event.resumed_from_step else ""
         self.note(f"started {event.run_id} on {event.device}, {event.parameters:,} parameters{resumed}",
                   event.time)
+
+    def _forget_after(self, step: int) -> None:
+        """Drop what the log holds past the checkpoint a run resumes from: it is trained again."""
+        self.train = [point for point in self.train if point[0] <= step]
+        self.validation = [point for point in self.validation if point[0] <= step]
+        self.samples = [sample for sample in self.samples if sample[0] <= step]
 
     def _step(self, event: ev.StepDone) -> None:
         self.step = event.step
@@ -156,6 +165,20 @@ class Board:
         track = RunTrack(label=self._unique(label), colour=colour, **known)
         self.tracks.append(track)
         return track
+
+    def holding(self, run_dir: str | Path) -> RunTrack | None:
+        """The track of the run in `run_dir`, if it is on the board."""
+        wanted = Path(run_dir).resolve()
+        for track in self.tracks:
+            if track.run_dir and Path(track.run_dir).resolve() == wanted:
+                return track
+        return None
+
+    def remove_run(self, run_dir: str | Path) -> None:
+        """Take the run in `run_dir` off the board (its directory stays on disk)."""
+        track = self.holding(run_dir)
+        if track is not None:
+            self.tracks.remove(track)
 
     def remove_finished(self) -> int:
         """Drop finished runs from the board (their directories stay on disk); returns how many."""
