@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from workbench.atomic import atomic_write, atomic_write_json
+from workbench.comparison import best_evaluation
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError, WorkbenchError
 from workbench.events import Event, event_from_json
@@ -157,7 +158,7 @@ def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What lists and compare tables show about one run directory."""
+    """What lists show about one run directory; `metric` and `loss` are from its best evaluation."""
 
     run_id: str
     run_dir: Path
@@ -189,8 +190,7 @@ def read_run(run_dir: Path) -> RunRecord:
     if status == "running" and not is_live(run_dir):
         status = INTERRUPTED
     metric_name = summary.get("metric", "loss")
-    shown = summary.get("best_validation") or summary.get("final_validation") or {}
-    final = summary.get("final_validation") or shown
+    best = best_evaluation(summary)  # metric and loss from the same evaluation
     return RunRecord(
         run_id=summary.get("run_id", run_dir.name),
         run_dir=run_dir,
@@ -200,8 +200,8 @@ def read_run(run_dir: Path) -> RunRecord:
         status=status,
         steps=int(summary.get("steps", 0)),
         metric_name=metric_name,
-        metric=shown.get(metric_name),
-        loss=final.get("loss"),
+        metric=best.metrics.get(metric_name),
+        loss=best.metrics.get("loss"),
         wall_time=summary.get("wall_time"),
         parameters=summary.get("parameters"),
         tokens_per_second=summary.get("tokens_per_second"),

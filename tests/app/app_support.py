@@ -143,7 +143,8 @@ def show_synthetic_compare(app: WorkbenchApp, finished: int = 3) -> None:
     """Three cells on the board: `finished` of them done, the next one half way."""
     runs = [("gru", 1.0, 3_459), ("lstm", 1.3, 4_611), ("rnn-custom", 0.8, 1_155)]
     for index, (cell, scale, parameters) in enumerate(runs):
-        track = app.board.add(cell, cell=cell, task="classify", dataset="names")
+        track = app.board.add(cell, cell=cell, task="classify", dataset="names", metric="accuracy",
+                              higher_is_better=True)
         events = synthetic_run(f"20250101-00000{index}-names-{cell}-classify", cell, 120, 3.0, scale,
                                parameters)
         if index >= finished:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from workbench import events as ev
 from workbench.app.chart import Series, reduce_points, render_chart, smooth
 from workbench.app.feed import EventFeed
-from workbench.app.tracking import Board, format_number
-from workbench.formatting import format_duration
+from workbench.app.tracking import Board
+from workbench.formatting import format_duration, format_number
 
 
 def test_reduce_points_keeps_one_mean_per_column_and_short_series_whole() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from app_support import choose, pilot_test, press_while_training, ready, run_to_end, wait_for
 
-from workbench.app.compare_table import compare_row
+from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.metrics_panel import MetricsPanel
 
 
@@ -30,9 +30,11 @@ async def test_a_run_streams_into_chart_metrics_samples_and_matches_its_summary(
         assert track.summary == summary
         accuracy = summary["final_validation"]["accuracy"]
         assert f"{accuracy:.4g}" in _plain(app.screen.query_one(MetricsPanel))
-        row = [str(cell) for cell in compare_row(track)]
-        assert row[1] == "completed" and row[-1] == "6"
-        assert f"{summary['best_validation']['accuracy']:.4g}" in row[2]
+        rows = compare_rows([track])
+        row = [str(cell) for cell in row_cells(track, rows, rows[0])]
+        assert row[1] == "completed"
+        assert row[2] == f"{summary['best_validation']['accuracy']:.4g}"
+        assert row[4] == str(summary["best_step"])
         samples = app.screen.query_one("#samples-log")
         assert len(samples.lines) >= len(track.samples) > 0
 

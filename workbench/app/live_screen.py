@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, RichLog, TabbedContent, TabPane
+from textual.widgets import Footer, RichLog, Static, TabbedContent, TabPane
 
 from workbench.app.chart import LineChart, Series
 from workbench.app.compare_table import CompareTable
@@ -17,6 +17,7 @@ from workbench.app.nav_bar import NavBar
 from workbench.app.runner import RunQueue
 from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.tracking import Board, RunTrack
+from workbench.comparison import TITLE as COMPARE_TITLE
 
 SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
 
@@ -63,6 +64,8 @@ class LiveScreen(Screen):
             with TabPane("Log (l)", id="log"):
                 yield self.log_view
             with TabPane("Compare (t)", id="compare"):
+                yield Static(f"{COMPARE_TITLE.capitalize()} (the best so far while a run trains).",
+                             classes="table-caption")
                 yield self.table
                 yield self.statistics
         yield Footer(compact=True)

@@ -27,7 +27,8 @@ from workbench.app.nav_bar import TABS
 from workbench.app.runner import RunQueue
 from workbench.app.runs_screen import RunsScreen
 from workbench.app.setup_screen import SetupScreen
-from workbench.app.tracking import Board, RunTrack, format_number
+from workbench.app.tracking import Board, RunTrack
+from workbench.formatting import format_number
 
 if TYPE_CHECKING:
     from workbench.config import RunConfig

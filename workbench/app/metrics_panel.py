@@ -14,8 +14,8 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from workbench.app.tracking import RunTrack, format_number
-from workbench.formatting import format_duration
+from workbench.app.tracking import RunTrack
+from workbench.formatting import format_duration, format_number
 
 _BAR_WIDTH = 12
 

@@ -21,9 +21,9 @@ from textual.widgets import DataTable, Footer, Static
 from workbench.app.chart import LineChart, Series
 from workbench.app.history import load_track
 from workbench.app.nav_bar import NavBar
-from workbench.app.tracking import PALETTE, RunTrack, format_number
+from workbench.app.tracking import PALETTE, RunTrack
 from workbench.errors import WorkbenchError
-from workbench.formatting import format_duration
+from workbench.formatting import format_duration, format_number
 from workbench.runs import INTERRUPTED
 from workbench.studies.outcome import study_label
 
@@ -202,7 +202,8 @@ class RunsScreen(Screen):
             self.notify(f"{record.run_id} is already in the comparison (F3).", severity="warning")
             return
         track = board.add(record.cell, cell=record.cell, task=record.task, dataset=record.dataset,
-                          run_id=record.run_id)
+                          run_id=record.run_id, metric=record.metric_name,
+                          higher_is_better=bool(record.summary.get("higher_is_better", False)))
         load_track(record.run_dir, track, record.summary)
         self.notify(f"Added {record.run_id} to the comparison (F3).")
 

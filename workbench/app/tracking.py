@@ -13,6 +13,7 @@ from typing import Any
 
 from workbench import events as ev
 from workbench.clock import DisplayClock
+from workbench.formatting import format_number
 
 PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f")
 FINAL_STATES = ("completed", "stopped", "early-stopped", "pruned", "failed")
@@ -29,6 +30,8 @@ class RunTrack:
     cell: str = ""
     task: str = ""
     dataset: str = ""
+    metric: str | None = None  # the task's validation metric, and which way is better
+    higher_is_better: bool = False
     state: str = "queued"
     parameters: int | None = None
     total_steps: int | None = None
@@ -42,6 +45,8 @@ class RunTrack:
     train: list[tuple[float, float]] = field(default_factory=list)
     validation: list[tuple[float, float]] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+    best_validation: dict[str, Any] = field(default_factory=dict)
+    best_step: int | None = None
     samples: list[tuple[int, str]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
     summary: dict[str, Any] | None = None
@@ -91,6 +96,8 @@ class RunTrack:
         """Drop what the log holds past the checkpoint a run resumes from: it is trained again."""
         self.train = [point for point in self.train if point[0] <= step]
         self.validation = [point for point in self.validation if point[0] <= step]
+        if self.best_step is not None and self.best_step > step:
+            self.best_validation, self.best_step = {}, None
         self.samples = [sample for sample in self.samples if sample[0] <= step]
 
     def _step(self, event: ev.StepDone) -> None:
@@ -110,8 +117,35 @@ class RunTrack:
             self.metrics = numbers
             if "loss" in numbers:
                 self.validation.append((event.step, float(numbers["loss"])))
-        shown = ", ".join(f"{k} {_fmt(v)}" for k, v in numbers.items())
+            if self._improves(numbers):
+                self.best_validation, self.best_step = numbers, event.step
+        shown = ", ".join(f"{k} {format_number(v)}" for k, v in numbers.items())
         self.note(f"step {event.step} {event.split}: {shown}", event.time)
+
+    def _improves(self, numbers: dict[str, Any]) -> bool:
+        """Whether an evaluation beats the best so far on the task's metric (the engine's rule)."""
+        if self.metric is None or self.metric not in numbers:
+            return False
+        if self.metric not in self.best_validation:
+            return True
+        value, best = numbers[self.metric], self.best_validation[self.metric]
+        return value > best if self.higher_is_better else value < best
+
+    def standing(self) -> dict[str, Any]:
+        """The run's numbers in summary.json's layout: its summary once it has one, else the best
+        evaluation so far and the latest progress, for tables that treat both alike."""
+        if self.summary is not None:
+            return {**self.summary, "status": self.state}
+        return {
+            "status": self.state,
+            "metric": self.metric,
+            "best_validation": self.best_validation,
+            "best_step": self.best_step,
+            "steps": self.step,
+            "wall_time": self.elapsed if self.step else None,
+            "parameters": self.parameters,
+            "tokens_per_second": self.tokens_per_second,
+        }
 
     def _sampled(self, event: ev.Sampled) -> None:
         self.samples.extend((event.step, text) for text in event.texts)
@@ -195,22 +229,3 @@ class Board:
         while f"{label} #{number}" in taken:
             number += 1
         return f"{label} #{number}"
-
-
-def _fmt(value: float) -> str:
-    return format_number(value)
-
-
-def format_number(value: Any) -> str:
-    """Numbers as people read them in a table: 4 significant digits, thousands separated."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-

@@ -18,6 +18,8 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.clock import DisplayClock
+from workbench.comparison import TITLE as COMPARE_TITLE
+from workbench.comparison import compare_cells, compare_headers, compare_row
 from workbench.events import (
     Evaluated,
     Event,
@@ -207,25 +209,17 @@ def settings_table(records: list[RunRecord]) -> Table | None:
 
 
 def compare_table(records: list[RunRecord]) -> Table:
-    """Runs side by side: cell, validation metric, loss, wall time, parameters, throughput."""
-    metrics = {record.metric_name for record in records}
-    one_metric = len(metrics) == 1
+    """Runs side by side, every validation number of a row from that run's best evaluation."""
+    rows = [compare_row(record.summary) for record in records]
     runs = "\n".join(f"({number}) {record.cell}: {record.run_id}"
                      for number, record in enumerate(records, start=1))
-    table = Table(title="compare", title_justify="left", caption=runs, caption_justify="left",
-                  box=box.SIMPLE_HEAD, pad_edge=False)
-    metric_header = f"val {next(iter(metrics))}" if one_metric else "val metric"
-    for column in ("cell", "status", metric_header, "val loss", "time", "params", "tokens/s"):
+    table = Table(title=f"compare · {COMPARE_TITLE}", title_justify="left", caption=runs,
+                  caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
+    for column in ("cell", *compare_headers(rows)):
         table.add_column(column, justify="left" if column in ("cell", "status") else "right",
                          no_wrap=True, min_width=len(column))
-    for record in records:
-        metric = _number(record.metric)
-        table.add_row(
-            record.cell, record.status, metric if one_metric else f"{record.metric_name} {metric}",
-            _number(record.loss), format_duration(record.wall_time),
-            f"{record.parameters:,}" if record.parameters else "-",
-            f"{record.tokens_per_second:,.0f}" if record.tokens_per_second else "-",
-        )
+    for record, row in zip(records, rows, strict=True):
+        table.add_row(record.cell, *compare_cells(row, rows))
     return table
 
 
@@ -241,8 +235,3 @@ def _shown_path(path: Path) -> str:
 def _scalars(metrics: dict[str, Any]) -> str:
     return "  ".join(f"{key} {value:.4f}" for key, value in metrics.items()
                      if isinstance(value, float) and key != "share")
-
-
-def _number(value: float | None) -> str:
-    return "-" if value is None else f"{value:.4f}"
-
