@@ -114,27 +114,28 @@ async def run_to_end(pilot: Pilot) -> None:
 
 
 def synthetic_run(run_id: str, cell: str, steps: int, start: float, scale: float,
-                  parameters: int) -> list[Any]:
+                  parameters: int, task: str = "classify") -> list[Any]:
     """A finished run's events with fixed times and values: screens drawn from it never vary."""
     from workbench import events as ev
 
-    config = {"dataset": "names", "cell": cell, "task": "classify"}
+    config = {"dataset": "names", "cell": cell, "task": task}
     at = 1_700_000_000.0
     made: list[Any] = [ev.RunStarted(run_id, f"runs/{run_id}", config, parameters, "cpu", steps, time=at)]
     for step in range(1, steps + 1):
         loss = start * (0.35 + 0.65 * math.exp(-step / (steps / 3))) + 0.05 * math.sin(step * scale)
         made.append(ev.StepDone(run_id, step, step // 20, loss, 0.003, 1000.0 * scale, step * 0.1,
-                                (steps - step) * 0.1, time=at + step))
+                                (steps - step) * 0.1, round(100 * scale * step), time=at + step))
         if step % 20 == 0:
             metrics = {"loss": loss * 1.05, "accuracy": min(0.95, 0.4 + step / steps / 2 * scale)}
             made.append(ev.Evaluated(run_id, step, "validation", metrics, time=at + step))
             made.append(ev.Sampled(run_id, step, [f"✓ Rossi → Italian {50 + step // 4}%",
                                                   f"✗ Smith → Russian (is English) {40 + step // 8}%"],
                                    time=at + step))
-    final = [event for event in made if isinstance(event, ev.Evaluated)][-1].metrics
+    last = [event for event in made if isinstance(event, ev.Evaluated)][-1]
     summary = {"run_id": run_id, "status": "completed", **config, "metric": "accuracy",
-               "steps": steps, "wall_time": steps * 0.1, "parameters": parameters,
-               "tokens_per_second": 1000.0 * scale, "final_validation": final, "best_validation": final}
+               "higher_is_better": True, "steps": steps, "wall_time": steps * 0.1, "parameters": parameters,
+               "tokens_per_second": 1000.0 * scale, "final_validation": last.metrics,
+               "best_validation": last.metrics, "best_step": last.step}
     made.append(ev.RunFinished(run_id, "completed", summary, time=at + steps + 1))
     return made
 

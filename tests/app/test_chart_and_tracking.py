@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Console
+
 from workbench import events as ev
 from workbench.app.chart import Series, reduce_points, render_chart, smooth
 from workbench.app.feed import EventFeed
@@ -30,7 +32,7 @@ def test_chart_has_its_size_draws_every_series_and_a_legend() -> None:
     text = render_chart(series, 40, 12, "loss")
     lines = text.plain.split("\n")
     assert len(lines) == 12 and max(len(line) for line in lines) <= 40
-    assert "◆" in text.plain and "━ gru" in lines[-1] and "━ lstm" in lines[-1]
+    assert "◆" in text.plain and "━ gru" in lines[0] and "━ lstm" in lines[0]
     colours = {str(span.style) for span in text.spans}
     assert "red" in colours and "blue" in colours
     assert "waiting" in render_chart([], 40, 8).plain
@@ -61,3 +63,74 @@ def test_events_fold_into_a_track_and_colours_stay_with_their_runs() -> None:
 def test_numbers_read_as_people_expect() -> None:
     assert (format_number(None), format_number(12345), format_number(0.123456)) == ("–", "12,345", "0.1235")
     assert (format_duration(65), format_duration(3725)) == ("1:05", "1:02:05")
+
+
+def _plot_cells(text) -> list[tuple[str, object]]:  # noqa: ANN001 - rich Text
+    """(character, style) of every cell of a rendered chart's plot rows (not its legend)."""
+    console = Console(width=200, color_system="truecolor")
+    rows = [line for line in text.split("\n") if "│" in line.plain or "┤" in line.plain]
+    return [(char, segment.style) for row in rows for segment in row.render(console) for char in segment.text]
+
+
+def test_runs_of_different_tasks_get_panels_of_their_own() -> None:
+    classify = [(float(x), 0.5 + 1.0 / x) for x in range(1, 50)]
+    generate = [(float(x), 4.4 + 1.0 / x) for x in range(1, 50)]
+    series = [Series("gru", "red", classify, group="classify"),
+              Series("lstm", "blue", generate, group="generate")]
+    lines = render_chart(series, 60, 24, "loss (nats)").plain.split("\n")
+    assert len(lines) == 24
+    titles = [number for number, line in enumerate(lines) if "· loss (nats)" in line]
+    assert [lines[number].split(" · ")[0] for number in titles] == ["classify", "generate"]
+    top, bottom = lines[titles[0]:titles[1]], lines[titles[1]:]
+    assert "━ gru" in top[0] and "━ lstm" not in top[0] and "━ lstm" in bottom[0]
+    y_labels = [[float(line.split("┤")[0]) for line in panel if "┤" in line] for panel in (top, bottom)]
+    assert max(y_labels[0]) < 2 and min(y_labels[1]) > 4  # each panel spans its own losses
+
+
+def test_both_axes_have_ticks_with_values_and_the_x_axis_is_named() -> None:
+    lines = render_chart([Series("gru", "red", [(0, 3.0), (100, 1.0)])], 60, 14, "loss",
+                         x_label="tokens").plain.split("\n")
+    assert sum("┤" in line for line in lines) >= 3
+    axis = next(line for line in lines if "└" in line)
+    labels = lines[lines.index(axis) + 1]
+    assert axis.count("┬") >= 3 and labels.split()[0] == "tokens"
+    assert [int(label) for label in labels.split()[1:]] == sorted(int(label) for label in labels.split()[1:])
+    for column, char in enumerate(axis):
+        if char == "┬":  # every tick mark has its value written under it
+            assert labels[column] != " "
+
+
+def test_validation_points_are_drawn_like_the_curve_they_belong_to() -> None:
+    series = [Series("gru", "#4ea8de", [(x, 3.0 - x / 50) for x in range(100)]),
+              Series("gru val", "#4ea8de", [(20, 2.6), (60, 1.8)], markers=True)]
+    cells = _plot_cells(render_chart(series, 50, 12, "loss"))
+    drawn = [style for char, style in cells if char == "◆" or 0x2800 < ord(char) <= 0x28FF]
+    marks = [style for char, style in cells if char == "◆"]
+    assert len(marks) == 2
+    for style in drawn:  # a bold or dimmed cell makes the terminal repaint its background
+        assert not style.bold and not style.dim and style.bgcolor is None
+    assert {str(style.color.triplet) for style in marks} == {str(style.color.triplet) for style in drawn}
+
+
+def test_runs_on_the_board_at_the_same_time_never_share_a_colour() -> None:
+    board = Board()
+    first = board.add("gru")
+    for index in range(11):
+        board.add(f"other {index}").state = "completed"
+    board.remove_finished()
+    later = [board.add(f"later {index}") for index in range(3)]
+    colours = [track.colour for track in (first, *later)]
+    assert len(set(colours)) == len(colours)
+
+
+def test_curves_can_be_drawn_against_steps_tokens_or_seconds() -> None:
+    track = Board().add("gru")
+    for step in (1, 2, 3):
+        track.apply(ev.StepDone("r", step, 0, 3.0 - step, 0.01, 100.0, step * 0.5, None, step * 64))
+    track.apply(ev.Evaluated("r", 2, "validation", {"loss": 1.5}))
+    assert track.curve("train", "steps") == [(1, 2.0), (2, 1.0), (3, 0.0)]
+    assert track.curve("train", "tokens") == [(64.0, 2.0), (128.0, 1.0), (192.0, 0.0)]
+    assert track.curve("validation", "seconds") == [(1.0, 1.5)]
+    old = Board().add("lstm")
+    old.apply(ev.StepDone("r", 1, 0, 2.0, 0.01, 100.0, 0.5, None))  # a log from before token counts
+    assert old.curve("train", "tokens") == [] and old.curve("train", "seconds") == [(0.5, 2.0)]

@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app_support import choose, pilot_test, press_while_training, ready, run_to_end, wait_for
+from app_support import (
+    choose,
+    pilot_test,
+    press_while_training,
+    ready,
+    run_to_end,
+    show_synthetic_compare,
+    synthetic_run,
+    wait_for,
+)
 
 from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.metrics_panel import MetricsPanel
@@ -120,3 +129,27 @@ async def test_a_run_that_fails_is_reported_and_the_app_goes_on(app, tmp_path, m
         assert app.is_running
         await pilot.press("f2")
         assert app.screen.id == "setup"
+
+
+@pilot_test
+async def test_the_live_chart_keeps_tasks_apart_and_switches_its_x_axis(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        show_synthetic_compare(app)
+        writer = app.board.add("lstm-gen", metric="bpc")
+        for event in synthetic_run("20250101-000009-divina-lstm-generate", "lstm", 90, 4.4, 0.7, 9_000,
+                                   task="generate"):
+            writer.apply(event)
+        await pilot.press("f3")
+        chart = app.live_screen.chart
+        assert {series.group for series in chart.series} == {"classify", "generate"}
+        shown = chart.render().plain
+        assert "classify · loss (nats)" in shown and "generate · loss (nats)" in shown
+        steps = max(x for series in chart.series for x, _ in series.points)
+        for axis in ("tokens", "seconds"):
+            await pilot.press("a")
+            assert chart.x_label == axis and axis in chart.render().plain
+        assert max(x for series in chart.series for x, _ in series.points) == 12.0  # 120 steps of 0.1 s
+        await pilot.press("a")
+        assert chart.x_label == "steps"
+        assert max(x for series in chart.series for x, _ in series.points) == steps

@@ -1,12 +1,15 @@
-"""A line chart drawn with braille dots: several runs, stable colours, a legend and axes.
+"""A line chart drawn with braille dots: several runs, stable colours, a legend and ticked axes.
 
 Each terminal cell holds a 2x4 grid of braille dots, so a 60x12 chart has 120x48 points of
 resolution. Long series are reduced to one averaged point per dot column before drawing, which
-keeps the cost of a frame bounded however many steps a run has taken.
+keeps the cost of a frame bounded however many steps a run has taken. Series of different groups
+(runs of different tasks, whose losses live on different scales) are drawn in panels of their own,
+one above the other, each with its own y axis.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,17 +20,20 @@ _BRAILLE_BASE = 0x2800
 # Bit of each dot in a braille cell, indexed [row][column].
 _DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 _AXIS_WIDTH = 8
+_MARK = "◆"
 
 
 @dataclass(frozen=True)
 class Series:
-    """One curve: a legend label, a colour, points (x, y) and whether it is drawn as a line."""
+    """One curve: a legend label, a colour, points (x, y), whether it is drawn as markers, and the
+    group (panel) it belongs to."""
 
     label: str
     colour: str
     points: Sequence[tuple[float, float]]
     markers: bool = False
     smoothing: float = 0.0
+    group: str = ""
 
 
 def smooth(points: Sequence[tuple[float, float]], weight: float) -> list[tuple[float, float]]:
@@ -55,6 +61,22 @@ def reduce_points(points: Sequence[tuple[float, float]], x_low: float, x_high: f
         buckets.setdefault(column, []).append(y)
         xs.setdefault(column, x)
     return [(xs[column], sum(ys) / len(ys)) for column, ys in sorted(buckets.items())]
+
+
+def nice_ticks(low: float, high: float, most: int) -> list[float]:
+    """Round values (1, 2, 2.5 or 5 times a power of ten apart) inside [low, high], at most `most`."""
+    if high - low < 1e-12:
+        return [low]
+    rough = (high - low) / max(1, most)
+    magnitude = 10 ** math.floor(math.log10(rough))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= rough)
+    first = math.ceil(low / step - 1e-9)
+    ticks = []
+    index = first
+    while index * step <= high + step * 1e-9:
+        ticks.append(round(index * step, 12))
+        index += 1
+    return ticks
 
 
 class Canvas:
@@ -88,13 +110,15 @@ class Canvas:
         self.marks[row][column] = colour
 
     def rows(self) -> list[Text]:
+        """One Text per row, styled by colour only: a marker looks like the line cells around it
+        (a bold or dimmed cell makes terminals reset and repaint its background)."""
         lines = []
         for row in range(self.height):
             text = Text()
             for column in range(self.width):
                 mark = self.marks[row][column]
                 if mark is not None:
-                    text.append("◆", style=f"bold {mark}")
+                    text.append(_MARK, style=mark)
                 elif self.bits[row][column]:
                     text.append(chr(_BRAILLE_BASE + self.bits[row][column]),
                                 style=self.colours[row][column] or "")
@@ -105,31 +129,47 @@ class Canvas:
 
 
 def render_chart(series: Sequence[Series], width: int, height: int, title: str = "",
-                 empty: str = "waiting for the first steps…") -> Text:
-    """The whole chart (axes, curves, legend) as rich Text of exactly `height` lines."""
-    legend = _legend(series)
-    plot_height = max(1, height - 2 - (1 if title else 0))
-    plot_width = max(1, width - _AXIS_WIDTH)
-    drawn = [s for s in series if s.points]
+                 empty: str = "waiting for the first steps…", x_label: str = "step") -> Text:
+    """The whole chart as rich Text of exactly `height` lines: one panel per group of series."""
+    groups = list(dict.fromkeys(one.group for one in series)) or [""]
     lines: list[Text] = []
-    if title:
-        lines.append(Text(title, style="bold"))
+    for index, group in enumerate(groups):
+        share = height // len(groups) + (1 if index < height % len(groups) else 0)
+        members = [one for one in series if one.group == group]
+        panel_title = f"{group} · {title}" if len(groups) > 1 and group else title
+        lines += _panel(members, width, share, panel_title, empty, x_label)
+    return Text("\n").join(lines[:height])
+
+
+def _panel(series: Sequence[Series], width: int, height: int, title: str, empty: str,
+           x_label: str) -> list[Text]:
+    """Title and legend, the plot with its y ticks, the x axis with its ticks: `height` lines."""
+    legend = _legend(series)
+    head = Text(title, style="bold")
+    legend_apart = bool(legend.plain) and len(title) + 3 + len(legend.plain) > width
+    if not legend_apart and legend.plain:
+        head = head + Text("   ") + legend
+    head.truncate(width)
+    below = [legend] if legend_apart else []
+    plot_height = max(1, height - 3 - len(below))
+    plot_width = max(2, width - _AXIS_WIDTH)
+    canvas = Canvas(plot_width - 1, plot_height)
+    drawn = [one for one in series if one.points]
     if not drawn:
-        body = [Text(" " * _AXIS_WIDTH + "│") for _ in range(plot_height)]
+        body = [Text(" " * _AXIS_WIDTH + "│", style="dim") for _ in range(plot_height)]
         body[plot_height // 2] = Text(" " * _AXIS_WIDTH + "│ " + empty, style="dim")
-        lines += body + [Text(" " * _AXIS_WIDTH + "└" + "─" * (plot_width - 1), style="dim"), legend]
-        return Text("\n").join(lines[:height])
+        axis = Text(" " * _AXIS_WIDTH + "└" + "─" * canvas.width, style="dim")
+        return [head, *body, axis, Text(x_label.rjust(_AXIS_WIDTH - 1), style="dim"), *below][:height]
     x_low = min(p[0] for s in drawn for p in s.points)
     x_high = max(p[0] for s in drawn for p in s.points)
     y_low = min(p[1] for s in drawn for p in s.points)
     y_high = max(p[1] for s in drawn for p in s.points)
     if y_high - y_low < 1e-9:
         y_low, y_high = y_low - 0.5, y_high + 0.5
-    canvas = Canvas(plot_width - 1, plot_height)
+    x_span = (x_high - x_low) or 1.0
     dots_x, dots_y = canvas.width * 2 - 1, canvas.height * 4 - 1
 
     def to_dot(point: tuple[float, float]) -> tuple[int, int]:
-        x_span = (x_high - x_low) or 1.0
         return (round((point[0] - x_low) / x_span * dots_x),
                 round((point[1] - y_low) / (y_high - y_low) * dots_y))
 
@@ -145,36 +185,53 @@ def render_chart(series: Sequence[Series], width: int, height: int, title: str =
             current = to_dot(point)
             canvas.line(previous, current, one.colour)
             previous = current
+    y_ticks = {canvas.height - 1 - to_dot((x_low, value))[1] // 4: value
+               for value in nice_ticks(y_low, y_high, max(2, plot_height // 2))}
+    rows = []
     for row, text in enumerate(canvas.rows()):
-        label = ""
-        if row == 0:
-            label = _tick(y_high)
-        elif row == plot_height - 1:
-            label = _tick(y_low)
-        elif row == plot_height // 2 and plot_height > 4:
-            label = _tick((y_high + y_low) / 2)
-        lines.append(Text(label.rjust(_AXIS_WIDTH - 1) + " │", style="dim") + text)
-    lines.append(Text(" " * _AXIS_WIDTH + "└" + "─" * (plot_width - 1), style="dim"))
-    steps = Text(f"step {_tick(x_low)}–{_tick(x_high)}   ", style="dim")
-    footer = Text(" " * _AXIS_WIDTH) + steps + legend
-    footer.truncate(width)
-    lines.append(footer)
-    return Text("\n").join(lines[:height])
+        label = _tick(y_ticks[row]) if row in y_ticks else ""
+        axis = "┤" if row in y_ticks else "│"
+        rows.append(Text.assemble((label.rjust(_AXIS_WIDTH - 1) + " " + axis, "dim"), text))
+    x_ticks = {to_dot((value, y_low))[0] // 2: value
+               for value in nice_ticks(x_low, x_high, max(2, canvas.width // 8))}
+    axis_line = "".join("┬" if column in x_ticks else "─" for column in range(canvas.width))
+    return [head, *rows, Text(" " * _AXIS_WIDTH + "└" + axis_line, style="dim"),
+            _tick_labels(x_ticks, canvas.width, x_label), *below][:height]
+
+
+def _tick_labels(ticks: dict[int, float], columns: int, x_label: str) -> Text:
+    """The x ticks' values under their marks (left out where they would collide), the axis's name
+    at the left."""
+    cells = [" "] * columns
+    free_from = 0
+    for column, value in sorted(ticks.items()):
+        label = _tick(value)
+        start = min(max(0, column - len(label) // 2), columns - len(label))
+        if start < free_from or start < 0:
+            continue
+        cells[start:start + len(label)] = label
+        free_from = start + len(label) + 1
+    return Text(x_label[: _AXIS_WIDTH - 1].rjust(_AXIS_WIDTH - 1) + "  " + "".join(cells), style="dim")
 
 
 def _legend(series: Sequence[Series]) -> Text:
-    """One entry per line series; markers share their line's colour and are explained in the title."""
+    """One entry per line series; markers share their line's colour, so one entry explains them all."""
     legend = Text()
     for one in series:
         if not one.markers:
             legend.append("━ ", style=f"bold {one.colour}")
             legend.append(one.label + "  ")
+    if any(one.markers for one in series):
+        legend.append(f"{_MARK} validation", style="dim")
+    legend.rstrip()
     return legend
 
 
 def _tick(value: float) -> str:
-    if abs(value) >= 10000:
-        return f"{value:.3g}"
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:.3g}M"
+    if abs(value) >= 1e4:
+        return f"{value / 1e3:.3g}k"
     if float(value).is_integer():
         return str(int(value))
     return f"{value:.3g}"
@@ -192,13 +249,17 @@ class LineChart(Widget):
         super().__init__(id=id, classes=classes)
         self.title = title
         self.empty = empty
+        self.x_label = "step"
         self.series: tuple[Series, ...] = ()
 
-    def plot(self, series: Sequence[Series], empty: str | None = None) -> None:
+    def plot(self, series: Sequence[Series], empty: str | None = None, x_label: str | None = None) -> None:
         self.series = tuple(series)
         if empty is not None:
             self.empty = empty
+        if x_label is not None:
+            self.x_label = x_label
         self.refresh()
 
     def render(self) -> Text:
-        return render_chart(self.series, self.size.width, self.size.height, self.title, self.empty)
+        return render_chart(self.series, self.size.width, self.size.height, self.title, self.empty,
+                            self.x_label)

@@ -1,5 +1,6 @@
-"""The live view: every run of the board on one loss chart, the current run's numbers, its samples,
-the log of every run and the comparison table, repainted from the app's timer."""
+"""The live view: every run of the board on the loss chart (one panel per task, against steps,
+tokens or seconds), the current run's numbers, its samples, the log of every run and the
+comparison table, repainted from the app's timer."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from workbench.app.metrics_panel import MetricsPanel
 from workbench.app.nav_bar import NavBar
 from workbench.app.runner import RunQueue
 from workbench.app.seed_statistics import SeedStatistics
-from workbench.app.tracking import Board, RunTrack
+from workbench.app.tracking import X_AXES, Board, RunTrack
 from workbench.comparison import TITLE as COMPARE_TITLE
 
 SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
@@ -33,6 +34,7 @@ class LiveScreen(Screen):
         Binding("n", "app.show('setup')", "New run", show=False),
         Binding("m", "smooth", "Smooth", tooltip="Smooth the training curves, or show them raw"),
         Binding("c", "clear", "Clear", tooltip="Clear finished runs from the chart and table"),
+        Binding("a", "x_axis", "X axis", tooltip="Plot the curves against steps, tokens or seconds"),
         Binding("s", "tab('samples')", "Samples", show=False),
         Binding("l", "tab('log')", "Log", show=False),
         Binding("t", "tab('compare')", "Compare", show=False),
@@ -41,12 +43,13 @@ class LiveScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="live")
         self.smoothing = SMOOTHING
+        self.x_axis = X_AXES[0]
         self._versions: dict[int, int] = {}
         self._shown_samples: dict[int, int] = {}
         self._shown_log: dict[int, int] = {}
         self._chosen: RunTrack | None = None
         # Kept as attributes: the tab panes compose lazily, and the first repaint may come first.
-        self.chart = LineChart("loss (nats) — training ━  validation ◆", id="loss-chart")
+        self.chart = LineChart("loss (nats)", id="loss-chart")
         self.metrics = MetricsPanel(id="metrics")
         self.samples = RichLog(id="samples-log", wrap=True, markup=False, auto_scroll=True)
         self.log_view = RichLog(id="event-log", wrap=True, markup=False, auto_scroll=True)
@@ -89,7 +92,7 @@ class LiveScreen(Screen):
                 self.metrics.show(current, waiting=len(queue.pending), live=True)
             return
         self._versions = versions
-        self.chart.plot(self._series(board.tracks))
+        self.chart.plot(self._series(board.tracks), x_label=self.x_axis)
         self.metrics.show(current, waiting=len(queue.pending), live=live)
         self._append_new(board.tracks)
         self.table.show(board.tracks)
@@ -97,10 +100,15 @@ class LiveScreen(Screen):
         self.sub_title = _describe(current)
 
     def _series(self, tracks: list[RunTrack]) -> list[Series]:
+        """Each run's training curve and validation points, in a panel per task: the losses of
+        different tasks live on different scales."""
         series = []
         for track in tracks:
-            series.append(Series(track.label, track.colour, track.train, smoothing=self.smoothing))
-            series.append(Series(f"{track.label} val", track.colour, track.validation, markers=True))
+            train, validation = track.curve("train", self.x_axis), track.curve("validation", self.x_axis)
+            series.append(Series(track.label, track.colour, train, smoothing=self.smoothing,
+                                 group=track.task))
+            series.append(Series(f"{track.label} val", track.colour, validation, markers=True,
+                                 group=track.task))
         return series
 
     def on_data_table_row_highlighted(self, event: CompareTable.RowHighlighted) -> None:
@@ -161,6 +169,11 @@ class LiveScreen(Screen):
     def action_smooth(self) -> None:
         self.smoothing = SMOOTHING if self.smoothing == 0 else 0.0
         self.notify("Smoothing on." if self.smoothing else "Smoothing off.")
+        self._repaint()
+
+    def action_x_axis(self) -> None:
+        self.x_axis = X_AXES[(X_AXES.index(self.x_axis) + 1) % len(X_AXES)]
+        self.notify(f"Curves against {self.x_axis}.")
         self._repaint()
 
     def action_clear(self) -> None:

@@ -15,8 +15,10 @@ from workbench import events as ev
 from workbench.clock import DisplayClock
 from workbench.formatting import format_number
 
-PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f")
+PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f",
+           "#8d99ae", "#f15bb5", "#00bbf9", "#b5e48c")
 FINAL_STATES = ("completed", "stopped", "early-stopped", "pruned", "failed")
+X_AXES = ("steps", "tokens", "seconds")  # what a curve can be drawn against
 
 
 @dataclass
@@ -42,8 +44,10 @@ class RunTrack:
     tokens_per_second: float | None = None
     elapsed: float = 0.0
     eta_seconds: float | None = None
-    train: list[tuple[float, float]] = field(default_factory=list)
-    validation: list[tuple[float, float]] = field(default_factory=list)
+    train: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
+    validation: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
+    # step -> (tokens trained on, seconds of training) when it was done; tokens None if not logged
+    positions: dict[int, tuple[int | None, float]] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     best_validation: dict[str, Any] = field(default_factory=dict)
     best_step: int | None = None
@@ -99,6 +103,7 @@ class RunTrack:
         if self.best_step is not None and self.best_step > step:
             self.best_validation, self.best_step = {}, None
         self.samples = [sample for sample in self.samples if sample[0] <= step]
+        self.positions = {done: where for done, where in self.positions.items() if done <= step}
 
     def _step(self, event: ev.StepDone) -> None:
         self.step = event.step
@@ -110,6 +115,7 @@ class RunTrack:
         self.eta_seconds = event.eta_seconds
         self.clock.report(event.elapsed, event.eta_seconds, time.monotonic())
         self.train.append((event.step, event.loss))
+        self.positions[event.step] = (event.tokens or None, event.elapsed)
 
     def _evaluated(self, event: ev.Evaluated) -> None:
         numbers = {k: v for k, v in event.metrics.items() if isinstance(v, (int, float))}
@@ -130,6 +136,20 @@ class RunTrack:
             return True
         value, best = numbers[self.metric], self.best_validation[self.metric]
         return value > best if self.higher_is_better else value < best
+
+    def curve(self, which: str, axis: str) -> list[tuple[float, float]]:
+        """The training or validation losses against steps, tokens or seconds (one of X_AXES);
+        points whose position on that axis was not logged are left out."""
+        points = self.train if which == "train" else self.validation
+        if axis == "steps":
+            return list(points)
+        index = X_AXES.index(axis) - 1
+        curve = []
+        for step, loss in points:
+            where = self.positions.get(int(step))
+            if where is not None and where[index] is not None:
+                curve.append((float(where[index]), loss))  # type: ignore[arg-type]
+        return curve
 
     def standing(self) -> dict[str, Any]:
         """The run's numbers in summary.json's layout: its summary once it has one, else the best
@@ -187,14 +207,18 @@ _HANDLERS = {
 
 
 class Board:
-    """The runs compared together; colours follow the order runs joined and never change."""
+    """The runs compared together. A run keeps its colour; one that joins takes the next colour in
+    turn that no run on the board has, so runs shown together never share one."""
 
     def __init__(self) -> None:
         self.tracks: list[RunTrack] = []
         self._joined = 0
 
     def add(self, label: str, **known: Any) -> RunTrack:
-        colour = PALETTE[self._joined % len(PALETTE)]
+        """A new track; its colour is the next one in turn that no run on the board has."""
+        taken = {track.colour for track in self.tracks}
+        turn = [PALETTE[(self._joined + offset) % len(PALETTE)] for offset in range(len(PALETTE))]
+        colour = next((one for one in turn if one not in taken), turn[0])
         self._joined += 1
         track = RunTrack(label=self._unique(label), colour=colour, **known)
         self.tracks.append(track)
