@@ -55,3 +55,11 @@ def test_json_round_trip_keeps_every_id():
 def test_unreadable_json_is_a_checkpoint_error():
     with pytest.raises(CheckpointError, match="characters"):
         Vocabulary.from_json({"letters": []})
+
+
+def test_unknown_characters_are_those_that_encode_to_unk_each_named_once() -> None:
+    vocabulary = Vocabulary("abce", ["Russian"])
+    text = "<Russian>Abé9😀9"
+    assert vocabulary.unknown_characters(text) == ["9", "😀"]  # A and é have known fallbacks
+    assert [vocabulary.tokens[token] for token in vocabulary.encode(text)].count("<unk>") == 3
+    assert vocabulary.unknown_characters("") == []

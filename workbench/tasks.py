@@ -127,6 +127,11 @@ class Task(Plugin):
         """A task ready to build a model and use it, without its dataset."""
         raise NotImplementedError
 
+    def unknown_characters(self, text: str) -> list[str]:
+        """The characters of `text` the model cannot read (its vocabulary lacks them), each once,
+        so an interface can point them out. A task without a vocabulary reads everything."""
+        return []
+
     def predict(self, model: nn.Module, text: str, top: int) -> list[tuple[str, float]]:
         """The `top` most likely labels of `text` with their probabilities (classifying tasks)."""
         raise ConfigError(f"task {self.name!r} does not predict labels: use a classifying task")

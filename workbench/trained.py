@@ -38,6 +38,10 @@ class Trained:
     metadata: dict[str, Any]
     note: str = ""  # set when the weights are not the ones asked for, saying which were used
 
+    def unknown_characters(self, text: str) -> list[str]:
+        """The characters of `text` the model cannot read: it sees each as `<unk>`."""
+        return self.task.unknown_characters(text)
+
     def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
         """The `top` likeliest labels of `text` with their probabilities (classifying tasks)."""
         return self.task.predict(self.model, text, top)

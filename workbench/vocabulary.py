@@ -77,6 +77,12 @@ class Vocabulary:
         pieces.extend(text[position:])
         return pieces
 
+    def unknown_characters(self, text: str) -> list[str]:
+        """The characters of `text` that encode to `<unk>` (none of their fallbacks is known
+        either), each once, in order: what a model of this vocabulary cannot read."""
+        return list(dict.fromkeys(piece for piece in self.pieces(text)
+                                  if len(piece) == 1 and self._character_id(piece) == UNK))
+
     def decode(self, ids: Iterable[int]) -> str:
         """The text of `ids`, leaving out padding and the begin/end markers."""
         hidden = {PAD, BOS, EOS}

@@ -191,6 +191,10 @@ class Classify(Task):
         return task
 
     @torch.no_grad()
+    def unknown_characters(self, text: str) -> list[str]:
+        return self._vocabulary().unknown_characters(text)
+
+    @torch.no_grad()
     def predict(self, model: nn.Module, text: str, top: int) -> list[tuple[str, float]]:
         """The `top` likeliest classes of `text` (outer spaces ignored), likeliest first."""
         text = text.strip()

@@ -220,6 +220,9 @@ class Generate(Task):
         task.vocabulary = Vocabulary.from_json(metadata["vocabulary"])
         return task
 
+    def unknown_characters(self, text: str) -> list[str]:
+        return self._vocabulary().unknown_characters(text)
+
     def sample(
         self,
         model: nn.Module,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app_support import choose, pilot_test, press_while_training, ready, run_to_end, wait_for
 from engine_support import killed_run, logged_steps
+from rich.text import Text
 
 from workbench.app.chart import LineChart
 from workbench.atomic import atomic_write
@@ -161,3 +162,31 @@ async def test_a_resumed_run_draws_its_whole_history(app) -> None:
             [step for step, _ in first.validation]
         chart = app.live_screen.query_one("#loss-chart", LineChart)
         assert [x for x, _ in chart.series[0].points][:3] == [1, 2, 3]
+
+
+@pilot_test
+async def test_characters_the_model_cannot_read_are_marked_and_named(app) -> None:
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",))
+        await run_to_end(pilot)
+        app.use_model(app.board.tracks[0].run_dir)
+        model = app.model_screen
+        await wait_for(pilot, lambda: model.trained is not None, "the model to load")
+        predictions, warning = model.query_one("#predictions"), model.query_one("#name-warning")
+        assert "Type a name" in _text(predictions) and _text(warning).strip() == ""
+
+        await pilot.press(*"Ro9")
+        typed = model.query_one("#name-input")
+        await wait_for(pilot, lambda: "%" in _text(predictions), "predictions")
+        assert "'9'" in _text(warning) and "'R'" not in _text(warning)
+        marked = typed.highlighter(Text(typed.value))
+        assert [(span.start, span.end) for span in marked.spans] == [(2, 3)]
+
+        typed.value = "99"
+        await pilot.pause(0.3)
+        assert "%" not in _text(predictions) and "none of these characters" in _text(predictions)
+        assert "'9'" in _text(warning)
+        typed.value = ""
+        await pilot.pause(0.3)
+        assert "Type a name" in _text(predictions) and _text(warning).strip() == ""

@@ -1,7 +1,9 @@
 """Use a trained model: classify a typed name, or generate text from a prompt as it streams.
 
 Any run can be used, from this session or from the runs directory. Loading, predicting and
-sampling run on worker threads; generated characters reach the screen in small batches.
+sampling run on worker threads; generated characters reach the screen in small batches. Characters
+the model's vocabulary lacks are marked where they are typed and named beside the answer: the model
+reads each of them as unknown, so its answer says nothing about them.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rich.highlighter import Highlighter
 from rich.table import Table
 from rich.text import Text
 from textual import work
@@ -31,12 +34,38 @@ if TYPE_CHECKING:
 
 TOP = 5
 FLUSH_SECONDS = 0.05
+NAME_HINT = "Type a name above: the model ranks the languages it may come from."
+UNKNOWN_STYLE = "bold white on red"
 SAMPLING_PARAMS = (
     TEMPERATURE,
     Param("length", int, 200, "characters to generate", min=1, max=10000),
     TOP_K,
     Param("seed", int, 0, "the same seed gives the same text; 0 = a fresh draw each time", min=0),
 )
+
+
+class UnknownCharacters(Highlighter):
+    """Marks, in a text being typed, the characters the loaded model cannot read."""
+
+    def __init__(self) -> None:
+        self.model: Any = None  # a workbench.trained.Trained, once one is loaded
+
+    def highlight(self, text: Text) -> None:
+        if self.model is None:
+            return
+        unknown = set(self.model.unknown_characters(text.plain))
+        for index, char in enumerate(text.plain):
+            if char in unknown:
+                text.stylize(UNKNOWN_STYLE, index, index + 1)
+
+
+def unknown_warning(unknown: list[str]) -> Text:
+    """One line naming the characters the model cannot read (empty when there are none)."""
+    if not unknown:
+        return Text()
+    named = ", ".join(repr(char) for char in unknown)
+    return Text(f"Not in this model's vocabulary: {named}. It reads each as unknown, so its answer "
+                "cannot take them into account.", style="yellow")
 
 
 class ModelScreen(Screen):
@@ -54,6 +83,7 @@ class ModelScreen(Screen):
         self.loaded_dir: Path | None = None
         self._wanted: Path | None = None
         self.generated_text = Text()
+        self.unknown = UnknownCharacters()
 
     def compose(self) -> ComposeResult:
         yield NavBar()
@@ -65,10 +95,13 @@ class ModelScreen(Screen):
             yield Static("Choose a run above and load it (ctrl+l): a classifier ranks the languages of "
                          "a name you type; a generator continues a prompt.", id="model-empty")
             with Vertical(id="classify-pane"):
-                yield Input(placeholder="type a name, e.g. Rossi", id="name-input")
-                yield Static("", id="predictions")
+                yield Input(placeholder="type a name, e.g. Rossi", id="name-input", highlighter=self.unknown)
+                yield Static("", id="name-warning", classes="unknown-warning")
+                yield Static(Text(NAME_HINT, style="dim"), id="predictions")
             with Vertical(id="generate-pane"):
-                yield Input(placeholder="a prompt, e.g. nel mezzo del cammin", id="prompt")
+                yield Input(placeholder="a prompt, e.g. nel mezzo del cammin", id="prompt",
+                            highlighter=self.unknown)
+                yield Static("", id="prompt-warning", classes="unknown-warning")
                 with Horizontal(id="generate-options"):
                     for param in SAMPLING_PARAMS:
                         yield ParamField(param, "sample", id=f"option-{param.name}")
@@ -148,6 +181,7 @@ class ModelScreen(Screen):
 
     def _loaded(self, run_dir: Path, trained: Any) -> None:
         self.trained, self.loaded_dir = trained, run_dir
+        self.unknown.model = trained
         task = trained.task
         classifies = getattr(task, "form", "") == "classification"
         self.query_one("#model-info", Static).update(Text(
@@ -156,9 +190,23 @@ class ModelScreen(Screen):
             + (f"\n{trained.note}" if trained.note else "")))
         pane = "classify-pane" if classifies else "generate-pane"
         self.query_one(ContentSwitcher).current = pane
-        self.query_one("#name-input" if classifies else "#prompt", Input).focus()
-        if classifies:
-            self._predict(self.query_one("#name-input", Input).value)
+        typed = self.query_one("#name-input" if classifies else "#prompt", Input)
+        typed.focus()
+        typed.refresh()  # its marks follow the new model's vocabulary
+        self._typed(typed.id or "", typed.value)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._typed(event.input.id or "", event.value)
+
+    def _typed(self, input_id: str, text: str) -> None:
+        """Name the characters the model cannot read; for a name, rank its classes or show a hint."""
+        if self.trained is None or input_id not in ("name-input", "prompt"):
+            return
+        unknown = self.trained.unknown_characters(text)
+        warning = "#name-warning" if input_id == "name-input" else "#prompt-warning"
+        self.query_one(warning, Static).update(unknown_warning(unknown))
+        if input_id == "name-input":
+            self._classify(text, unknown)
 
     def action_inspect(self) -> None:
         """Open the Inspect screen on this run and the text in view: the typed name or the written text."""
@@ -170,15 +218,20 @@ class ModelScreen(Screen):
         self.app.inspect_run(self.loaded_dir, text or None)  # type: ignore[attr-defined]
 
     # Classifying
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "name-input" and self.trained is not None:
-            self._predict(event.value)
+    def _classify(self, text: str, unknown: list[str]) -> None:
+        predictions = self.query_one("#predictions", Static)
+        if not text.strip():
+            self.workers.cancel_group(self, "predict")  # an answer for older text must not land
+            predictions.update(Text(NAME_HINT, style="dim"))
+        elif all(char in unknown or char.isspace() for char in text):
+            self.workers.cancel_group(self, "predict")
+            predictions.update(Text("The model can read none of these characters: there is nothing "
+                                    "to rank.", style="dim"))
+        else:
+            self._predict(text)
 
     @work(thread=True, exclusive=True, group="predict")
     def _predict(self, text: str) -> None:
-        if not text.strip():
-            self.app.call_from_thread(self.query_one("#predictions", Static).update, "")
-            return
         try:
             ranked = self.trained.predict(text, TOP)
         except WorkbenchError as error:
@@ -213,6 +266,7 @@ class ModelScreen(Screen):
             return
         prompt = self.query_one("#prompt", Input).value
         self.generated_text = Text()
+        self.unknown = UnknownCharacters()
         self.generated_text.append(prompt, style="bold")
         self.query_one("#generated", Static).update(self.generated_text)
         self._sample(prompt, options)
