@@ -152,3 +152,19 @@ def show_synthetic_compare(app: WorkbenchApp, finished: int = 3) -> None:
             events = events[: len(events) // 2]
         for event in events:
             track.apply(event)
+
+
+def write_synthetic_runs(runs_dir: Path, cells: tuple[str, ...] = ("gru", "lstm")) -> list[Path]:
+    """Finished runs on disk (metrics log and summary, no weights), as the runs screen reads them."""
+    import json
+
+    made = []
+    for index, cell in enumerate(cells):
+        events = synthetic_run(f"20250101-00000{index}-names-{cell}-classify", cell, 60, 3.0,
+                               1.0 + index / 3, 3_000 + index)
+        run_dir = runs_dir / events[0].run_id
+        run_dir.mkdir(parents=True)
+        (run_dir / "metrics.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in events))
+        (run_dir / "summary.json").write_text(json.dumps(events[-1].summary))
+        made.append(run_dir)
+    return made

@@ -79,6 +79,19 @@ async def test_generate_streams_text_from_a_prompt(app) -> None:
         assert model.generated_text.plain == "Nel" + expected
         assert _text(model.query_one("#generated")).startswith("Nel" + expected)
 
+        temperature = model.query_one("#option-temperature")
+        temperature.set_value(0)  # greedy, as in the generate task's own settings
+        assert not temperature.has_class("-invalid")
+        greedy = []
+        for seed in (1, 2):
+            model.query_one("#option-seed").set_value(seed)
+            await pilot.press("ctrl+g")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            greedy.append(model.generated_text.plain)
+        likeliest = "".join(load_trained(app.board.tracks[0].run_dir).sample("Nel", 12, 0.0, 0, 5))
+        assert greedy == ["Nel" + likeliest] * 2
+
 
 @pilot_test
 async def test_bad_sampling_option_is_refused_beside_its_field(app) -> None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from app_support import make_app, ready, show_synthetic_compare, synthetic_run
+from app_support import make_app, ready, show_synthetic_compare, write_synthetic_runs
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -40,13 +39,7 @@ def test_live_samples_while_training(snap_compare, tiny_corpora: Path, tmp_path:
 def test_runs_screen(snap_compare, tiny_corpora: Path, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.chdir(tmp_path)  # the screen names the runs directory as given: keep it the same
     runs_dir = Path("runs")
-    for index, cell in enumerate(("gru", "lstm")):
-        events = synthetic_run(f"20250101-00000{index}-names-{cell}-classify", cell, 60, 3.0,
-                               1.0 + index / 3, 3_000 + index)
-        run_dir = runs_dir / events[0].run_id
-        run_dir.mkdir(parents=True)
-        (run_dir / "metrics.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in events))
-        (run_dir / "summary.json").write_text(json.dumps(events[-1].summary))
+    write_synthetic_runs(runs_dir)
 
     async def opened(pilot) -> None:  # noqa: ANN001
         await ready(pilot)

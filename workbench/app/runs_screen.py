@@ -1,5 +1,6 @@
 """The runs screen: every run in the runs directory with its key numbers; the highlighted run's
-curves and summary below. From here a run can be resumed, added to the comparison or used.
+curves and summary below, or (key v) a classifier's per-class accuracy and confusion matrix. From
+here a run can be resumed, added to the comparison, used (enter or u) or inspected.
 
 A run whose process was killed while it trained shows as "interrupted" (workbench.run_lock) and
 resumes from its last checkpoint with r. Run ids, paths and samples are shown as plain text."""
@@ -14,11 +15,12 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, ScrollableContainer
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import ContentSwitcher, DataTable, Footer, Static
 
 from workbench.app.chart import LineChart, Series
+from workbench.app.class_report import class_report
 from workbench.app.history import load_track
 from workbench.app.nav_bar import NavBar
 from workbench.app.tracking import PALETTE, RunTrack
@@ -65,11 +67,13 @@ class RunsScreen(Screen):
     BINDINGS = [
         Binding("enter", "use", "Use model (also u)", show=False),
         Binding("r", "resume", "Resume"),
-        Binding("a", "add", "Add to compare"),
+        Binding("a", "add", "Compare", tooltip="Add to compare: the run joins the Live chart and table"),
         Binding("u", "use", "Use model"),
         Binding("i", "inspect", "Inspect"),
         Binding("g", "reload", "Refresh", show=False),
-        Binding("o", "sort", "Sort"),
+        Binding("o", "sort", "Sort", show=False),  # the line above the table says so: space for the footer
+        Binding("v", "classes", "Classes",
+                tooltip="A classifier's per-class accuracy and confusion matrix, or back to its curves"),
     ]
 
     def __init__(self) -> None:
@@ -82,9 +86,12 @@ class RunsScreen(Screen):
         yield NavBar()
         yield Static("", id="runs-dir")
         yield _runs_table()
-        with Horizontal(id="run-detail"):
-            yield LineChart("loss (nats)", empty="highlight a run to see its curves", id="run-chart")
-            yield Static("", id="run-summary")
+        with ContentSwitcher(id="run-views", initial="run-detail"):
+            with Horizontal(id="run-detail"):
+                yield LineChart("loss (nats)", empty="highlight a run to see its curves", id="run-chart")
+                yield Static("", id="run-summary")
+            with ScrollableContainer(id="run-classes"):
+                yield Static("", id="class-report")
         yield Footer(compact=True)
 
     def on_screen_resume(self) -> None:
@@ -162,6 +169,15 @@ class RunsScreen(Screen):
             Series(f"{record.cell} val", PALETTE[1], track.validation, markers=True),
         ])
         self.query_one("#run-summary", Static).update(_summary(record, track))
+        report, width = class_report(record.summary)
+        shown = self.query_one("#class-report", Static)
+        shown.styles.width = width if width is not None else "1fr"
+        shown.update(report)
+
+    def action_classes(self) -> None:
+        """Switch the detail between the run's curves and its per-class numbers."""
+        views = self.query_one("#run-views", ContentSwitcher)
+        views.current = "run-classes" if views.current == "run-detail" else "run-detail"
 
     def _record_or_warn(self) -> RunRecord | None:
         record = self.selected
