@@ -167,3 +167,18 @@ def test_a_table_may_name_its_plugin(tmp_path: Path) -> None:
     config = RunConfig.from_toml(write(tmp_path, text))
     assert (config.dataset, config.cell, config.task) == ("divina", "lstm", "generate")
     assert config.dataset_options == {"lowercase": True}
+
+
+def test_every_run_of_a_config_is_checked_and_every_table_must_name_a_chosen_plugin(tmp_path: Path) -> None:
+    registry = default_registry()
+    stray = RunConfig.from_toml(write(tmp_path, 'dataset = "names"\ncell = "gru"\ntask = "classify"\n'
+                                                '[trian]\nsteps = 3\n'))
+    with pytest.raises(ConfigError, match=r"table \[trian\].*no chosen plugin"):
+        stray.resolve_each(registry)
+    compare = RunConfig("names", "gru", "classify", cells=["gru", "lstm"], train={"steps": 2},
+                        plugin_options={"lstm": {"layers": 0}})
+    with pytest.raises(ConfigError, match="layers"):  # the second cell's mistake, before any run
+        compare.resolve_each(registry)
+    fine = RunConfig("names", "gru", "classify", cells=["gru", "lstm"], train={"steps": 2},
+                     plugin_options={"lstm": {"layers": 1}})
+    assert [resolved.cell.name for resolved in fine.resolve_each(registry)] == ["gru", "lstm"]

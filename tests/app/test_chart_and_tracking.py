@@ -115,7 +115,7 @@ def test_validation_points_are_drawn_like_the_curve_they_belong_to() -> None:
 def test_runs_on_the_board_at_the_same_time_never_share_a_colour() -> None:
     board = Board()
     first = board.add("gru")
-    for index in range(11):
+    for index in range(7):  # the turn of colours comes back round to the first run's
         board.add(f"other {index}").state = "completed"
     board.remove_finished()
     later = [board.add(f"later {index}") for index in range(3)]
