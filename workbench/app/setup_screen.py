@@ -8,6 +8,7 @@ then replaces the whole set-up: options it does not set go back to their default
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,7 @@ class SetupScreen(Screen):
         self._forms: dict[str, ParamForm] = {}
         self._loggers: LoggerPicker | None = None  # made once the registry says which are installed
         self._corpora: Path | None = None  # kept from a loaded config: the forms do not show it
+        self._rebuilding = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield NavBar()
@@ -85,10 +87,10 @@ class SetupScreen(Screen):
         names = [name for name in registry.names("logger") if name != ALWAYS_ON_LOGGER]
         self._loggers = LoggerPicker(names, id="logger-picker")
         self.registry = registry  # only now: the controls' change handlers need the new selects
-        self._pick_task_for(self._chosen("#dataset"))
         await self.query("#loading, #loading-label").remove()
-        await self._rebuild_forms()
-        await self._recall_last_setup()
+        if not await self._recall_last_setup():
+            self._pick_task_for(self._chosen("#dataset"))
+            await self._rebuild_forms()
 
     async def _replace_select(self, select_id: str, names: list[str], value: str | None) -> None:
         """Swap the disabled "loading…" placeholder for a Select of `names` with no blank entry."""
@@ -106,14 +108,18 @@ class SetupScreen(Screen):
                             disabled=True)
         await parent.mount(select, before=position)
 
-    async def _recall_last_setup(self) -> None:
+    async def _recall_last_setup(self) -> bool:
+        """Show the set-up of the last launch; False when there is none or it no longer fits."""
         try:
             config = last_setup.recall()
-            if config is not None:
-                await self.show_config(config)
+            if config is None:
+                return False
+            await self.show_config(config)
         except ConfigError as error:
             self.notify(f"The last set-up was not restored: {error}", title="Set-up",
                         severity="warning", timeout=8)
+            return False
+        return True
 
     def _pick_task_for(self, dataset_name: Any) -> None:
         """Choose the first task whose data form the dataset serves."""
@@ -137,7 +143,15 @@ class SetupScreen(Screen):
         return value if isinstance(value, str) else None
 
     async def _rebuild_forms(self) -> None:
-        """Forms for the chosen plugins, keeping values already typed for plugins still chosen."""
+        """Forms for the chosen plugins, keeping values already typed for plugins still chosen.
+
+        One rebuild at a time: every change of a control asks for one, and a rebuild that removed
+        forms another was still mounting would leave half-mounted widgets behind.
+        """
+        async with self._rebuilding:
+            await self._rebuild_forms_now()
+
+    async def _rebuild_forms_now(self) -> None:
         if self.registry is None:
             return
         registry = self.registry
@@ -186,7 +200,8 @@ class SetupScreen(Screen):
 
     async def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == "dataset":
-            self._pick_task_for(event.value)
+            self._pick_task_for(self._chosen("#dataset"))  # the value now, not the event's: a
+            # loaded config may have changed it since
         if event.select.id in ("dataset", "task"):
             await self._rebuild_forms()
 
@@ -237,20 +252,22 @@ class SetupScreen(Screen):
         if registry is None:
             raise ConfigError("The plugins are still loading; try again in a moment.")
         config.resolve_each(registry)
-        self.query_one("#dataset", Select).value = config.dataset
-        self.query_one("#task", Select).value = config.task
-        cells = self.query_one("#cells", SelectionList)
-        cells.deselect_all()
-        for cell in config.cells:
-            cells.select(cell)
-        self._forms.clear()  # every form is rebuilt from its defaults, none keeps a stale value
-        await self._rebuild_forms()
-        chosen = [("dataset", config.dataset), ("task", config.task), *(("cell", c) for c in config.cells)]
-        for kind, name in chosen:
-            self._forms[f"{kind}:{name}"].load(config.options_for(kind, name))
-        self._forms["train:train"].load(config.train)
-        if self._loggers is not None:
-            self._loggers.choose(config.loggers)
+        async with self._rebuilding:  # the rebuilds the controls' changes ask for wait for this one
+            self.query_one("#dataset", Select).value = config.dataset
+            self.query_one("#task", Select).value = config.task
+            cells = self.query_one("#cells", SelectionList)
+            cells.deselect_all()
+            for cell in config.cells:
+                cells.select(cell)
+            self._forms.clear()  # every form is rebuilt from its defaults, none keeps a stale value
+            await self._rebuild_forms_now()
+            chosen = [("dataset", config.dataset), ("task", config.task),
+                      *(("cell", c) for c in config.cells)]
+            for kind, name in chosen:
+                self._forms[f"{kind}:{name}"].load(config.options_for(kind, name))
+            self._forms["train:train"].load(config.train)
+            if self._loggers is not None:
+                self._loggers.choose(config.loggers)
         self._corpora = config.corpora
 
     # Actions
