@@ -290,6 +290,12 @@ async def test_the_choices_offer_no_loading_entry_and_the_cell_list_marks_picked
                 for i in range(cells.option_count)}
         assert "✓" in rows["lstm"] and "✓" not in rows["gru"]
         assert "X" not in rows["gru"]
+        loggers = setup.query_one("#loggers")
+        loggers.select("csv")
+        await pilot.pause()
+        ticked = {loggers.get_option_at_index(i).value: "✓" in loggers.render_line(i).text
+                  for i in range(loggers.option_count)}
+        assert ticked == {"csv": True, "tensorboard": False}
 
 
 @pilot_test

@@ -12,6 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Label, SelectionList, Static
 
+from workbench.app.tick_list import TickList
+
 
 class LoggerPicker(Vertical):
     """A titled list of logger names; `chosen` is what a run writes to besides metrics.jsonl."""
@@ -23,7 +25,7 @@ class LoggerPicker(Vertical):
     def compose(self) -> ComposeResult:
         yield Label("loggers", classes="form-title")
         yield Static("metrics.jsonl is always written; space picks more", classes="picker-help")
-        yield SelectionList[str](*((name, name) for name in self.names), id="loggers")
+        yield TickList(*((name, name) for name in self.names), id="loggers")
 
     @property
     def chosen(self) -> list[str]:

@@ -19,11 +19,11 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Select, SelectionList
 
 from workbench.app import last_setup
-from workbench.app.cell_list import CellList
 from workbench.app.confirm_screen import ConfirmScreen
 from workbench.app.logger_picker import LoggerPicker
 from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamForm
+from workbench.app.tick_list import TickList
 from workbench.atomic import atomic_write
 from workbench.errors import ConfigError
 
@@ -59,7 +59,7 @@ class SetupScreen(Screen):
                 yield Label("Task", classes="choice-title")
                 yield Select([], id="task", prompt="loading…", compact=True, disabled=True)
                 yield Label("Cells [dim](space picks)[/]", classes="choice-title")
-                yield CellList(id="cells")
+                yield TickList(id="cells")
                 yield Label("Config file", classes="choice-title")
                 yield Input(placeholder="path/to/run.toml", id="config-path", compact=True)
                 with Horizontal(id="config-buttons"):

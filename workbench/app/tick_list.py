@@ -1,7 +1,8 @@
-"""The list of cells on the set-up screen, where picked and unpicked read differently without colour.
+"""The pick lists of the set-up screen (cells, loggers), where picked and unpicked items read
+differently without colour.
 
 Textual's SelectionList draws the same `X` in every toggle and tells them apart by colour alone,
-which many terminal themes make invisible. Here a picked cell shows a tick and an unpicked one an
+which many terminal themes make invisible. Here a picked item shows a tick and an unpicked one an
 empty box.
 """
 
@@ -17,8 +18,8 @@ PICKED = "✓"
 UNPICKED = " "
 
 
-class CellList(SelectionList[str]):
-    """A SelectionList whose toggle shows ✓ for a picked cell and a blank for the others."""
+class TickList(SelectionList[str]):
+    """A SelectionList whose toggle shows ✓ for a picked item and a blank for the others."""
 
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
