@@ -14,11 +14,12 @@ from typing import Any
 from workbench import events as ev
 from workbench.clock import DisplayClock
 from workbench.formatting import format_number
+from workbench.plots import X_AXES as PLOT_AXES
 
 PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f",
            "#8d99ae", "#f15bb5", "#00bbf9", "#b5e48c")
 FINAL_STATES = ("completed", "stopped", "early-stopped", "pruned", "failed")
-X_AXES = ("steps", "tokens", "seconds")  # what a curve can be drawn against
+X_AXES = tuple(PLOT_AXES)  # what a curve can be drawn against: steps, tokens or seconds, as in plots
 
 
 @dataclass
