@@ -53,10 +53,11 @@ class CompareRow:
         return self.evaluation.metrics.get("loss")
 
 
-def compare_row(summary: Mapping[str, Any]) -> CompareRow:
-    """The row of a run from its summary (or the summary-shaped numbers of a run still training)."""
+def compare_row(summary: Mapping[str, Any], status: str | None = None) -> CompareRow:
+    """The row of a run from its summary (or the summary-shaped numbers of a run still training);
+    `status` replaces the summary's where the reader knows better (a killed run reads "running")."""
     return CompareRow(
-        status=str(summary.get("status", "?")),
+        status=status or str(summary.get("status", "?")),
         metric_name=summary.get("metric"),
         evaluation=best_evaluation(summary),
         wall_time=summary.get("wall_time"),

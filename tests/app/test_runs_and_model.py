@@ -38,8 +38,7 @@ async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app
         await pilot.press("a")
         await pilot.press("a")  # a second time adds no duplicate
         assert [track.run_id for track in app.board.tracks] == [live_track.run_id]
-        added = app.board.tracks[0]
-        assert added.summary == live_track.summary
+        assert app.board.tracks[0].summary == live_track.summary
 
         await pilot.press("r")  # the run completed: there is nothing to resume
         await pilot.pause()

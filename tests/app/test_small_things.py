@@ -27,7 +27,7 @@ async def test_every_footer_fits_its_line(tiny_corpora: Path, tmp_path: Path, si
     app = make_app(tmp_path / "runs")
     async with app.run_test(size=size) as pilot:
         await ready(pilot)
-        for key in ("f2", "f3", "f4", "f5"):
+        for key in ("f2", "f3", "f4", "f5", "f6"):
             await pilot.press(key)
             await pilot.pause(0.2)
             keys = list(app.screen.query(FooterKey))

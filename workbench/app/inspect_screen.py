@@ -55,6 +55,9 @@ def checkpoint_stamp(run_dir: Path) -> int | None:
         return None
 
 
+_EVALUATIONS = Binding.Group("Evaluation", compact=True)
+
+
 class InspectScreen(Screen):
     """One or two runs reading the same text, a cursor along it, a heatmap per run."""
 
@@ -72,9 +75,12 @@ class InspectScreen(Screen):
         Binding("up", "units(-1)", "Previous unit", show=False),
         Binding("pagedown", "units(10)", "More units", show=False),
         Binding("pageup", "units(-10)", "Fewer units", show=False),
-        Binding("left_square_bracket", "evaluation(-1)", "Earlier evaluation", key_display="["),
-        Binding("right_square_bracket", "evaluation(1)", "Later evaluation", key_display="]"),
-        Binding("slash", "focus_text", "Type a text", key_display="/"),
+        # Grouped and short so the footer fits 80 columns; help shows the tooltips in full.
+        Binding("left_square_bracket", "evaluation(-1)", "Earlier evaluation", key_display="[",
+                group=_EVALUATIONS),
+        Binding("right_square_bracket", "evaluation(1)", "Later evaluation", key_display="]",
+                group=_EVALUATIONS),
+        Binding("slash", "focus_text", "Type a text", key_display="/", show=False),
         Binding("escape", "leave_fields", "Back to the heatmap", show=False),
     ]
 

@@ -210,7 +210,7 @@ def settings_table(records: list[RunRecord]) -> Table | None:
 
 def compare_table(records: list[RunRecord]) -> Table:
     """Runs side by side, every validation number of a row from that run's best evaluation."""
-    rows = [compare_row(record.summary) for record in records]
+    rows = [compare_row(record.summary, record.status) for record in records]
     runs = "\n".join(f"({number}) {record.cell}: {record.run_id}"
                      for number, record in enumerate(records, start=1))
     table = Table(title=f"compare · {COMPARE_TITLE}", title_justify="left", caption=runs,
