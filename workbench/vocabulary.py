@@ -81,7 +81,7 @@ class Vocabulary:
         """The characters of `text` that encode to `<unk>` (none of their fallbacks is known
         either), each once, in order: what a model of this vocabulary cannot read."""
         return list(dict.fromkeys(piece for piece in self.pieces(text)
-                                  if len(piece) == 1 and self._character_id(piece) == UNK))
+                                  if len(piece) == 1 and self.character_id(piece) == UNK))
 
     def decode(self, ids: Iterable[int]) -> str:
         """The text of `ids`, leaving out padding and the begin/end markers."""
