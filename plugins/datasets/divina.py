@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from workbench_plugins.datasets.poem import CANTICHE, CORPUS, Canto, read_poem
 from workbench_plugins.datasets.text import (
-    CHECK_CORPUS,
     held_out_count,
     seeded_rng,
     seeded_shuffle,
@@ -37,7 +36,6 @@ class DivinaDataset(Dataset):
     name = "divina"
     description = "Dante's Divina Commedia (100 cantos): generate verse, or tell a tercet's cantica."
     forms = ("classification", "generation")
-    check_corpus = CHECK_CORPUS
     params = (
         Param("lowercase", bool, False, "lowercase the text"),
         Param("strip_punctuation", bool, False,

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from workbench_plugins.datasets.string_classes import StringClassesDataset, read_line_files
-from workbench_plugins.datasets.text import CHECK_CORPUS
 
 from workbench.corpora import locate, read_text
 from workbench.errors import ConfigError
@@ -28,7 +27,6 @@ def read_names(directory: Path) -> dict[str, list[str]]:
 class NamesDataset(StringClassesDataset):
     name = "names"
     description = "Surnames by language of origin (18 languages); classify a name or generate new ones."
-    check_corpus = CHECK_CORPUS
     params = (
         Param("lowercase", bool, False, "lowercase every name"),
         Param("ascii_fold", bool, False, "fold accented letters to ASCII (Émile -> Emile)"),

@@ -1,5 +1,7 @@
 """Helpers the built-in datasets share: text normalisation, seeded shuffles, a parse cache, and the
-tiny corpora directory (`check_corpus/`, a few names and tercets) their conformance checks load."""
+tiny made-up corpora (`check_corpus/`: two short texts and a labelled CSV) that the `text` and
+`labelled` datasets' conformance checks load. The real corpora are never shipped: `names` and `divina`
+are checked on the corpus the search path finds."""
 
 from __future__ import annotations
 
