@@ -1,10 +1,11 @@
 """How many CPU threads torch's operators get during a run.
 
-Torch's own default is one thread per core. That is fastest on a quiet machine, but torch's threads
-wait for one another at every operator, so when another process keeps a core busy a run with a
-thread on that core falls far below a run with one thread fewer (gru on two cores, one of them
-busy: 7.9 k tokens/s with two threads against 20.8 k with one). Unless `train.threads` names a
-count, a run therefore uses as many threads as there are cores that other work leaves free:
+Torch's own default is one thread per core, but torch's threads wait for one another at every
+operator, so a thread on a core that another process keeps busy stalls all the others. Measured with
+`benchmarks/threads.py --budget 30` (gru on divina, two cores): one thread trained 11.6 k tokens/s
+and two threads 6.7 k on a quiet machine; with one core kept busy, one thread still trained 11.9 k
+and two threads 0.3 k. Unless `train.threads` names a count, a run therefore uses as many threads
+as there are cores that other work leaves free:
 
 - the cores this process may run on, less those other processes kept busy (from the system's CPU
   counters, this process's own time taken out), a core counting as busy once more than a quarter
