@@ -10,11 +10,15 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
+from itertools import groupby
 
 import torch
 from rich.cells import cell_len
 from rich.color import Color
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType
+from rich.measure import Measurement
+from rich.segment import Segment
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -29,6 +33,9 @@ GLYPH = "█"
 LABEL_WIDTH = 14
 ALTERNATIVES = 5
 SURPRISING_BITS = 8.0  # at and above this a character is drawn fully red
+# Shades per colour scale: more than the eye tells apart in one terminal cell, and few enough that
+# every shade's colour and style are made once, which keeps a repainted heatmap cheap.
+SHADES = 64
 _SEQUENTIAL = ((0x44, 0x01, 0x54), (0x3B, 0x52, 0x8B), (0x21, 0x91, 0x8C), (0x5E, 0xC9, 0x62),
                (0xFD, 0xE7, 0x25))
 _DIVERGING = ((0x43, 0x93, 0xC3), (0x2E, 0x2E, 0x2E), (0xD6, 0x60, 0x4D))
@@ -48,9 +55,13 @@ def shown(token: str, space: str = "·") -> str:
     return token
 
 
-def _blend(stops: Sequence[tuple[int, int, int]], fraction: float) -> Color:
-    fraction = min(1.0, max(0.0, fraction))
-    scaled = fraction * (len(stops) - 1)
+def _blend(stops: tuple[tuple[int, int, int], ...], fraction: float) -> Color:
+    return _shade(stops, round(min(1.0, max(0.0, fraction)) * (SHADES - 1)))
+
+
+@cache
+def _shade(stops: tuple[tuple[int, int, int], ...], level: int) -> Color:
+    scaled = level / (SHADES - 1) * (len(stops) - 1)
     index = min(int(scaled), len(stops) - 2)
     within = scaled - index
     low, high = stops[index], stops[index + 1]
@@ -107,13 +118,45 @@ def header(tokens: Sequence[str], start: int, width: int, cursor: int | None = N
 
 
 def value_row(label: str, values: Sequence[float], scale: Scale, start: int, width: int,
-              cursor: int | None = None, label_width: int = LABEL_WIDTH) -> Text:
+              cursor: int | None = None, label_width: int = LABEL_WIDTH) -> CellRow:
     """One labelled row of coloured cells, one per column of the page."""
-    line = Text.assemble((label[: label_width - 1].ljust(label_width), "dim"))
-    for position in range(start, min(start + width, len(values))):
-        glyph = "▼" if position == cursor else GLYPH
-        line.append(glyph, Style(color=scale.colour(values[position])))
-    return line
+    cells = [("▼" if position == cursor else GLYPH, _foreground(scale.colour(values[position])))
+             for position in range(start, min(start + width, len(values)))]
+    return CellRow(label[: label_width - 1].ljust(label_width), cells)
+
+
+@dataclass(frozen=True)
+class CellRow:
+    """A label and a row of one-cell glyphs, each with its own style.
+
+    It yields its segments itself: a heatmap page is thousands of differently coloured cells, and
+    going through `Text` (a span per cell, styles stacked span by span) made every repaint of the
+    Inspect screen several times slower.
+    """
+
+    label: str
+    cells: list[tuple[str, Style]]
+
+    @property
+    def plain(self) -> str:
+        return self.label + "".join(glyph for glyph, _ in self.cells)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Segment]:
+        yield Segment(self.label, _DIM)
+        for style, run in groupby(self.cells, key=lambda cell: cell[1]):
+            yield Segment("".join(glyph for glyph, _ in run), style)
+        yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(len(self.plain), len(self.plain))
+
+
+_DIM = Style(dim=True)
+
+
+@cache
+def _foreground(colour: Color) -> Style:
+    return Style(color=colour)
 
 
 def pages(length: int, width: int) -> Iterator[int]:
