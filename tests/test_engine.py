@@ -99,6 +99,24 @@ def test_stop_and_resume_continues_exactly(tiny_corpora: Path, tmp_path: Path, s
     assert resumed.summary["test"] == straight.summary["test"]
 
 
+def test_checkpoints_keep_the_layout_earlier_versions_wrote(tiny_corpora: Path, tmp_path: Path) -> None:
+    """The tensor names and document fields every checkpoint so far has had, which is what lets
+    them all resume: changing one needs a reader for the old layout, and a test of it."""
+    run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=4, eval_every=2))
+    run.run_sync()
+    tensors, document = load_checkpoint(run.run_dir / CHECKPOINT_FILE)
+    others = {name for name in tensors if not name.startswith(("model.", "optimizer."))}
+    assert others == {"rng.torch", "rng.data", "rng.sample", "rng.data_epoch"}
+    optimizer = {name.split(".", 2)[2] for name in tensors if name.startswith("optimizer.")}
+    assert optimizer == {"step", "exp_avg", "exp_avg_sq"}
+    assert any(name.startswith("model.") for name in tensors)
+    assert set(document) == {"run_id", "config", "task", "metric", "format", "progress", "optimizer"}
+    assert document["format"] == 1 and set(document["optimizer"]) == {"param_groups", "scalars"}
+    assert set(document["progress"]) == {
+        "step", "epoch", "position", "elapsed", "tokens", "train_time", "best_metric", "best_step",
+        "best_validation", "last_validation", "last_eval_step", "stale_evaluations"}
+
+
 def test_a_stateful_run_resumed_mid_document_continues_exactly(tmp_path: Path) -> None:
     text = tmp_path / "poem.txt"
     text.write_text(tiny_divina_text(), encoding="utf-8")

@@ -14,9 +14,9 @@ import sys
 from collections.abc import Sequence
 
 from workbench import __version__
-from workbench.errors import INTERRUPTED, OUTPUT_CLOSED, DownloadFailed, RunFailed, WorkbenchError
+from workbench.errors import INTERRUPTED, OUTPUT_CLOSED, DownloadFailed, WorkbenchError
 
-_LABELS = ((RunFailed, "run failed:"), (DownloadFailed, "download failed:"), (WorkbenchError, "error:"))
+_LABELS = ((DownloadFailed, "download failed:"), (WorkbenchError, "error:"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,7 +57,7 @@ def _dispatch(argv: Sequence[str] | None) -> int:
         return run_app()
     try:
         return args.handler(args) or 0
-    except (WorkbenchError, RunFailed, DownloadFailed) as error:
+    except (WorkbenchError, DownloadFailed) as error:
         from rich.text import Text
 
         from workbench.terminal import console

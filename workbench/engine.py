@@ -1,11 +1,22 @@
 """A training run: its directory, its controls (pause, resume, stop) and the events it emits.
 
-`Run` validates its config when built, so every mistake surfaces before data loads, and creates
-its run directory only once the data is prepared, so bad input (a missing corpus) leaves nothing
-behind. While it trains, the run holds its directory's lock (workbench.run_lock). `start()` trains
-on a background thread (the app); `run_sync()` trains on the calling thread (the CLI). Every event
-goes first to the run's loggers (the always-on jsonl one, then the chosen ones), then to
-subscribers; both are called on the training thread and must return quickly.
+`Run` validates its config when built, so every mistake surfaces before data loads; building one
+reads no data and writes nothing. It is started one way, whoever drives it: `start()` trains on a
+background thread (the app), `run_sync()` on the calling thread (the CLI, a study's trial), and
+both get ready and train through the same steps. Getting ready reads the data, builds the training
+state (restoring a resumed run's checkpoint into it) and only then creates or takes over the run's
+directory, so bad input leaves nothing behind. While it trains, the run holds its directory's lock
+(workbench.run_lock). Every event goes first to the run's loggers (the always-on jsonl one, then
+the chosen ones), then to subscribers; both are called on the training thread and must return
+quickly.
+
+How a run fails, the one rule every driver follows: an error a person can correct (a
+WorkbenchError: a missing corpus, a checkpoint that does not fit, a run directory in use) raised
+while the run gets ready is *bad input*: exit code 2 in headless mode. Anything else that ends a
+run (a plugin's own exception at any time, or any error once training has started, such as a
+loss that became NaN) is a *failure*: exit code 1. Either way the run ends with one `RunFailed`
+event whose `bad_input` says which, and whose text is one paragraph naming the problem (and the
+plugin, when one raised); `run_sync()` then raises bad input for its caller to report as such.
 """
 
 from __future__ import annotations
@@ -23,9 +34,8 @@ from workbench.atomic import atomic_write
 from workbench.budget import EVALUATION_BATCH_FACTOR, Bounds, Costs, TimePlan
 from workbench.clock import Stopwatch
 from workbench.config import RunConfig
-from workbench.errors import CheckpointError, RunFailed, WorkbenchError
-from workbench.events import Event, RunFinished, RunStarted
-from workbench.events import RunFailed as RunFailedEvent
+from workbench.errors import CheckpointError, WorkbenchError
+from workbench.events import Event, RunFailed, RunFinished, RunStarted
 from workbench.loggers import Logger
 from workbench.loop import Session, StopRequest, TrainingLoop
 from workbench.registry import Registry, default_registry
@@ -40,9 +50,10 @@ from workbench.runs import (
     rewind_logs,
     write_summary,
 )
-from workbench.snapshot import Progress, already_complete, check_resumable, restore_snapshot, saved_step
+from workbench.snapshot import Progress, TrainingState, already_complete, check_resumable, saved_step
+from workbench.tasks import Task
 from workbench.threads import ThreadsPolicy
-from workbench.training import Blame, build_optimizer, pick_device
+from workbench.training import Blame, pick_device
 
 Subscriber = Callable[[Event], None]
 
@@ -86,7 +97,7 @@ class Run:
         self.train = self.resolved.train
         self.device = pick_device(self.train["device"])
         self.resume_from = Path(resume) if resume is not None else None
-        self.run_dir: Path | None = self.resume_from  # a new run's directory is made once data is ready
+        self.run_dir: Path | None = self.resume_from  # a new run's is made once it is ready to train
         self.run_id = self.resume_from.name if self.resume_from is not None else ""
         self.complete = False  # resuming it would train nothing (see snapshot.already_complete)
         if self.resume_from is not None:
@@ -95,7 +106,7 @@ class Run:
                 raise CheckpointError(busy_message(self.resume_from))
             self.complete = already_complete(self.resume_from, self.train)
         self._run_lock: RunLock | None = None
-        self.result: RunFinished | RunFailedEvent | None = None
+        self.result: RunFinished | RunFailed | None = None
         self.error: BaseException | None = None  # what ended a failed run, its traceback for --debug
         self._subscribers: list[Subscriber] = []
         self._state = "pending"
@@ -104,13 +115,11 @@ class Run:
         self._unpaused = threading.Event()
         self._unpaused.set()
         self._thread: threading.Thread | None = None
-        self._task: Any = None
         self._loggers: list[Logger] = []
         self._progress = Progress()
         self._stopwatch = Stopwatch()
         self._counted_from = counted_from
         self._threads = ThreadsPolicy(self.train["threads"], competing_threads)
-        self._preparation_error: Exception | None = None
         self._blame = Blame([
             (f"dataset {self.config.dataset!r}", self.resolved.dataset.cls),
             (f"cell {self.config.cell!r}", self.resolved.cell.cls),
@@ -135,11 +144,16 @@ class Run:
             self._thread = threading.Thread(target=self._execute, name=f"run-{self.run_id}", daemon=True)
             self._thread.start()
 
-    def run_sync(self) -> RunFinished | RunFailedEvent:
-        """Train on the calling thread; returns the final event."""
+    def run_sync(self) -> RunFinished | RunFailed:
+        """Train on the calling thread; returns the final event. Bad input (see the module
+        docstring) is raised once the run has ended, as the WorkbenchError it was."""
         self._execute()
-        assert self.result is not None
-        return self.result
+        result = self.result
+        assert result is not None
+        if isinstance(result, RunFailed) and result.bad_input:
+            assert self.error is not None
+            raise self.error
+        return result
 
     def pause(self) -> None:
         """Hold the loop before its next step (the StateChanged event comes from the loop)."""
@@ -170,49 +184,25 @@ class Run:
             return not self._thread.is_alive()
         return self._state in ("finished", "failed")
 
-    # Data
-    def prepare(self) -> None:
-        """Load the corpus and let the task read it. A WorkbenchError (e.g. a missing corpus) is
-        raised as is; any other failure becomes errors.RunFailed naming the plugin. Nothing is
-        written to disk: a new run's directory is only made after this."""
-        if self._task is not None:
-            return
-        if self._preparation_error is not None:
-            raise self._preparation_error
-        self._stopwatch.start(self._counted_from)  # a time budget covers loading the data too
-        self._threads.begin()  # the load while the data is read informs the thread count
-        resolved = self.resolved
-        try:
-            dataset = resolved.dataset.cls(resolved.dataset_options, corpus_root=self.config.corpora)
-            task = resolved.task.cls(resolved.task_options)
-            with collector_paused():
-                task.prepare(dataset, self.train["seed"])
-        except Exception as error:  # noqa: BLE001 - a plugin's failure is reported, not raised raw
-            failure = error if isinstance(error, WorkbenchError) else RunFailed(self._blame.describe(error))
-            self._preparation_error = failure
-            if failure is error:
-                raise
-            raise failure from error
-        self._task = task
-
-    # The loop (training thread)
+    # The run (training thread)
     def _execute(self) -> None:
         if self.complete:
             self._end_unchanged()
             return
+        getting_ready = True
         try:
             with self._lock:
                 if self._state == "pending":
                     self._state = "running"
-            self.prepare()
-            self._open_run_dir()
-            self._train()
+            state = self._get_ready()
+            getting_ready = False
+            self._train(state)
         except Exception as error:  # noqa: BLE001 - every failure ends as a RunFailed event
             self.error = error
-            cause = error.__cause__ if isinstance(error, RunFailed) and error.__cause__ else error
-            text = str(error) if isinstance(error, RunFailed) else self._blame.describe(cause)
-            step = self._progress.step
-            self._end("failed", RunFailedEvent(self.run_id, text, step), self._failure_summary(text, step))
+            text, step = self._blame.describe(error), self._progress.step
+            bad_input = getting_ready and isinstance(error, WorkbenchError)  # the module docstring's rule
+            self._end("failed", RunFailed(self.run_id, text, step, bad_input=bad_input),
+                      self._failure_summary(text, step))
         finally:
             for logger in self._loggers:
                 logger.close()
@@ -220,6 +210,31 @@ class Run:
             if self._run_lock is not None:
                 self._run_lock.release()
                 self._run_lock = None
+
+    def _get_ready(self) -> TrainingState:
+        """Read the data, build the training state (a resumed run's from its checkpoint), then open
+        the run's directory: bad input found on the way has written nothing yet."""
+        self._stopwatch.start(self._counted_from)  # a time budget covers loading the data too
+        self._threads.begin()  # the load while the data is read informs the thread count
+        task = self._read_data()
+        self._threads.settle()
+        state = TrainingState.build(task, self.resolved.cell.cls(self.resolved.cell_options), self.train,
+                                    self.device)
+        self._blame.add_model(f"cell {self.config.cell!r}", state.model)
+        if self.resume_from is not None:
+            state.restore(self.resume_from / CHECKPOINT_FILE)
+        self._progress = state.progress
+        self._open_run_dir()
+        return state
+
+    def _read_data(self) -> Task:
+        """Load the corpus and let the task read it."""
+        resolved = self.resolved
+        dataset = resolved.dataset.cls(resolved.dataset_options, corpus_root=self.config.corpora)
+        task = resolved.task.cls(resolved.task_options)
+        with collector_paused():
+            task.prepare(dataset, self.train["seed"])
+        return task
 
     def _open_run_dir(self) -> None:
         """Create the run's directory (or take over the resumed one), lock it, record the config,
@@ -249,29 +264,14 @@ class Run:
         for callback in self._subscribers:
             callback(self.result)
 
-    def _train(self) -> None:
-        task, train, device = self._task, self.train, self.device
-        self._threads.settle()
-        torch.manual_seed(train["seed"])
-        cell = self.resolved.cell.cls(self.resolved.cell_options)
-        model = task.build_model(cell).to(device)
-        self._blame.add_model(f"cell {self.config.cell!r}", model)
-        optimizer = build_optimizer(model, train)
-        parameters = [p for group in optimizer.param_groups for p in group["params"]]
-        data_rng = torch.Generator().manual_seed(train["seed"])
-        sample_rng = torch.Generator().manual_seed(train["seed"] + 1)
-        progress = Progress()
-        if self.resume_from is not None:
-            progress = restore_snapshot(self.run_dir / CHECKPOINT_FILE, model, optimizer, data_rng,
-                                        sample_rng, task)
-        self._progress = progress
-        plan = self._plan(task, model)
-        count = sum(p.numel() for p in model.parameters())
-        self._emit(RunStarted(self.run_id, str(self.run_dir), self.config.to_dict(), count, str(device),
-                              plan.bounds.total_steps, progress.step))
-        session = Session(self.run_id, self.run_dir, self.config, train, device, task, self._emit,
+    def _train(self, state: TrainingState) -> None:
+        plan = self._plan(state.task, state.model)
+        count = sum(p.numel() for p in state.model.parameters())
+        self._emit(RunStarted(self.run_id, str(self.run_dir), self.config.to_dict(), count, str(self.device),
+                              plan.bounds.total_steps, state.progress.step))
+        session = Session(self.run_id, self.run_dir, self.config, self.train, self.device, self._emit,
                           self._stop, self._unpaused, self._stopwatch, self._threads)
-        loop = TrainingLoop(session, model, optimizer, parameters, data_rng, sample_rng, progress, plan)
+        loop = TrainingLoop(session, state, plan)
         ending = loop.run_steps()
         summary = loop.finish(ending, count)
         self._end("finished", RunFinished(self.run_id, ending.status, summary), summary)
@@ -291,7 +291,7 @@ class Run:
         checkpoint_bytes = 3 * sum(p.numel() * p.element_size() for p in model.parameters())
         return TimePlan(bounds, Costs.guessed(checkpoint_bytes))
 
-    def _end(self, state: str, event: RunFinished | RunFailedEvent, summary: dict[str, Any]) -> None:
+    def _end(self, state: str, event: RunFinished | RunFailed, summary: dict[str, Any]) -> None:
         if self._run_lock is not None:  # only the process that holds the directory writes to it
             self._write_summary(summary)
         with self._lock:

@@ -3,7 +3,8 @@
 Exit codes of the headless commands: 0 done, 1 a failure that is not the input's fault (a run
 that failed, a download that could not be made), 2 bad input, 130 interrupted (Ctrl-C, SIGTERM,
 or, for `workbench run`, standard output closed by its reader), 141 standard output closed by its
-reader for the other commands.
+reader for the other commands. Which of a run's errors are bad input and which are failures is
+the rule in workbench.engine's docstring.
 """
 
 import traceback
@@ -28,12 +29,6 @@ class CorpusError(WorkbenchError):
 
 class CheckpointError(WorkbenchError):
     """A run directory or checkpoint that cannot be used for what was asked."""
-
-
-class RunFailed(Exception):
-    """A run that started but could not finish (exit code 1 in headless mode)."""
-
-    exit_code = 1
 
 
 class DownloadFailed(Exception):

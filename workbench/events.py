@@ -88,8 +88,12 @@ class RunFinished(Event):
 
 @dataclass(frozen=True)
 class RunFailed(Event):
+    """The run ended on an error (workbench.engine states the rule): `bad_input` when it was input
+    a person can correct, found before training started (exit code 2), else a failure (exit 1)."""
+
     error: str
     step: int
+    bad_input: bool = False  # older logs do not have it
 
 
 def _is_number(value: Any) -> bool:

@@ -1,8 +1,9 @@
 """The training loop of a run: steps, evaluations, early stopping, showcases and checkpoints.
 
-`Session` is everything the loop needs from its `Run`: identity, settings, the prepared task, the
-event sink, the two control flags, its stopwatch and its threads policy. Everything the loop knows
-about its progress lives in `Progress`, which a checkpoint saves, so a resumed loop picks up at the
+`Session` is everything the loop needs from its `Run`: identity, settings, the event sink, the two
+control flags, its stopwatch and its threads policy. What training changes (the model, optimiser,
+generators, the task's carried state and the `Progress` through the run) is one
+`TrainingState` (workbench.snapshot), which a checkpoint saves, so a resumed loop picks up at the
 same batch. When to stop for a time budget, and how much of a split to evaluate, the loop asks its
 `TimePlan` (workbench.budget), which it keeps told of what steps and evaluations cost.
 """
@@ -25,10 +26,9 @@ from workbench.checkpoint import load_checkpoint, load_model_tensors
 from workbench.clock import Stopwatch
 from workbench.config import RunConfig
 from workbench.errors import WorkbenchError
-from workbench.events import Evaluated, Event, Sampled, StateChanged, StepDone
-from workbench.runs import BEST_FILE, SAMPLES_FILE, append_samples
-from workbench.snapshot import Progress, save_best, save_snapshot
-from workbench.tasks import Task
+from workbench.events import CheckpointSaved, Evaluated, Event, Sampled, StateChanged, StepDone
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE, SAMPLES_FILE, append_samples
+from workbench.snapshot import TrainingState, save_best
 from workbench.threads import ThreadsPolicy
 from workbench.training import learning_rate_factor, train_step
 
@@ -51,7 +51,6 @@ class Session:
     config: RunConfig
     train: dict[str, Any]
     device: torch.device
-    task: Task
     emit: Callable[[Event], None]
     stop: StopRequest
     unpaused: threading.Event  # cleared: hold before the next step
@@ -69,22 +68,20 @@ class Ending(NamedTuple):
 class TrainingLoop:
     """One training session of a run: steps, evaluations, showcases, checkpoints."""
 
-    def __init__(self, run: Session, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-                 parameters: list[torch.Tensor], data_rng: torch.Generator,
-                 sample_rng: torch.Generator, progress: Progress, plan: TimePlan):
-        self.run, self.model, self.optimizer, self.parameters = run, model, optimizer, parameters
-        self.data_rng, self.sample_rng, self.progress = data_rng, sample_rng, progress
-        self.plan = plan
-        self.task = run.task
+    def __init__(self, run: Session, state: TrainingState, plan: TimePlan):
+        self.run, self.state, self.plan = run, state, plan
+        self.model, self.progress, self.task = state.model, state.progress, state.task
         self.train = run.train
         self.higher = self.task.higher_is_better
         self.metric = self.task.metric
         self.evaluation_batch = self.train["batch_size"] * EVALUATION_BATCH_FACTOR
-        self._elapsed_before = progress.elapsed  # earlier sessions of a resumed run
+        self._elapsed_before = state.progress.elapsed  # earlier sessions of a resumed run
 
     def run_steps(self) -> Ending:
         """Train until a bound, early stopping or a stop request."""
         train, progress, run = self.train, self.progress, self.run
+        model, task, optimizer = self.model, self.task, self.state.optimizer
+        parameters, data_rng = self.state.parameters, self.state.data_rng
         epochs = train["epochs"]
         eval_every, sample_every = train["eval_every"], train["sample_every"]
         session_tokens = 0
@@ -96,10 +93,10 @@ class TrainingLoop:
                 return Ending("completed", reached)
         while not (epochs and progress.epoch >= epochs):
             if progress.position == 0:
-                progress.epoch_rng = self.data_rng.get_state()
+                progress.epoch_rng = data_rng.get_state()
             else:
-                self.data_rng.set_state(progress.epoch_rng)
-            for index, batch in enumerate(self.task.batches("train", train["batch_size"], self.data_rng)):
+                data_rng.set_state(progress.epoch_rng)
+            for index, batch in enumerate(task.batches("train", train["batch_size"], data_rng)):
                 if index < progress.position:
                     continue
                 if not run.unpaused.is_set():
@@ -110,8 +107,7 @@ class TrainingLoop:
                 if not device_is_cpu:
                     batch = batch.to(run.device)
                 started = clock.now()
-                loss = train_step(self.model, self.task, self.optimizer, batch, train["grad_clip"],
-                                  self.parameters).item()
+                loss = train_step(model, task, optimizer, batch, train["grad_clip"], parameters).item()
                 seconds = clock.now() - started
                 self.plan.costs.record_step(seconds, batch.tokens)
                 progress.step += 1
@@ -128,7 +124,7 @@ class TrainingLoop:
                 self._tick()
                 speed = session_tokens / session_seconds if session_seconds else 0.0
                 run.emit(StepDone(run.run_id, progress.step, progress.epoch, loss,
-                                  self.optimizer.param_groups[0]["lr"], speed, progress.elapsed,
+                                  optimizer.param_groups[0]["lr"], speed, progress.elapsed,
                                   self.plan.eta(progress.step, progress.elapsed),
                                   progress.tokens))
                 if sample_every and progress.step % sample_every == 0:
@@ -185,7 +181,7 @@ class TrainingLoop:
         self._tick()
         fraction = self.plan.schedule_fraction(step, self.progress.elapsed, train["warmup_steps"])
         factor = learning_rate_factor(train["schedule"], train["warmup_steps"], step, fraction)
-        for group in self.optimizer.param_groups:
+        for group in self.state.optimizer.param_groups:
             group["lr"] = train["learning_rate"] * factor
 
     def evaluate(self, split: str, share: float) -> dict[str, Any]:
@@ -233,16 +229,16 @@ class TrainingLoop:
 
     def showcase(self) -> None:
         started = clock.now()
-        texts = self.task.showcase(self.model, self.sample_rng)
+        texts = self.task.showcase(self.model, self.state.sample_rng)
         self.plan.costs.showcase = clock.now() - started
         append_samples(self.run.run_dir / SAMPLES_FILE, self.progress.step, texts)
         self.run.emit(Sampled(self.run.run_id, self.progress.step, texts))
 
     def checkpoint(self) -> None:
         self._tick()
-        event = save_snapshot(self.run.run_dir, self.run.run_id, self.model, self.optimizer,
-                              self.data_rng, self.sample_rng, self.progress, self.task, self._metadata())
-        self.run.emit(event)
+        path = self.run.run_dir / CHECKPOINT_FILE
+        self.state.save(path, self._metadata())
+        self.run.emit(CheckpointSaved(self.run.run_id, self.progress.step, str(path)))
 
     def finish(self, ending: Ending, parameters: int) -> dict[str, Any]:
         """Final validation and checkpoint; a run that was not stopped (or pruned) is also tested on

@@ -1,9 +1,11 @@
-"""Everything a run needs to continue exactly where it stopped, to and from a checkpoint file.
+"""A run's training state (`TrainingState`): everything it needs to continue exactly where it
+stopped, built from the run's seed, and saved to and restored from a checkpoint file.
 
 The checkpoint holds the model, the optimiser's tensors, every random state (global torch, CUDA,
 data order at the start of the current epoch and now, samples), what the task carries from step to
 step (a stateful task's hidden state) and, as JSON, the progress through the run, the optimiser's
-hyperparameters, the config and the task's metadata (vocabulary, classes).
+hyperparameters, the config and the task's metadata (vocabulary, classes). Its tensor names and
+document fields are the ones checkpoints have always had, so every earlier checkpoint resumes.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from workbench.cells import Cell
 from workbench.checkpoint import (
     load_checkpoint,
     load_model_tensors,
@@ -27,9 +30,9 @@ from workbench.checkpoint import (
 )
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError
-from workbench.events import CheckpointSaved
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE, read_run
 from workbench.tasks import Task
+from workbench.training import build_optimizer
 
 FORMAT = 1
 TASK_PREFIX = "task."
@@ -59,77 +62,84 @@ class Progress:
         return {k: v for k, v in asdict(self).items() if k != "epoch_rng"}
 
 
-def save_snapshot(
-    run_dir: Path,
-    run_id: str,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    data_rng: torch.Generator,
-    sample_rng: torch.Generator,
-    progress: Progress,
-    task: Task,
-    metadata: dict[str, Any],
-) -> CheckpointSaved:
-    """Write checkpoint.safetensors atomically and return the event announcing it."""
-    optimizer_tensors, optimizer_document = optimizer_state(optimizer)
-    tensors = {**model_tensors(model), **optimizer_tensors, **_rng_tensors(data_rng, sample_rng)}
-    tensors.update({TASK_PREFIX + name: tensor for name, tensor in task.carried_tensors().items()})
-    if progress.epoch_rng is not None:
-        tensors["rng.data_epoch"] = progress.epoch_rng
-    document = {**metadata, "format": FORMAT, "progress": progress.to_json(),
-                "optimizer": optimizer_document}
-    path = run_dir / CHECKPOINT_FILE
-    save_checkpoint(path, tensors, document)
-    return CheckpointSaved(run_id, progress.step, str(path))
+@dataclass
+class TrainingState:
+    """Everything training changes as it goes, so everything a resumed run needs back to continue
+    exactly: built here, saved to a checkpoint and restored from one, all in this module.
+
+    The learning-rate schedule keeps no state of its own: each step's rate follows from the
+    progress and the settings. Besides the generators held here, a checkpoint keeps torch's global
+    random states (CPU and CUDA), which dropout draws from.
+    """
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    parameters: list[Tensor]  # the optimiser's, in its order: what gradient clipping reads
+    data_rng: torch.Generator  # the order of the training batches
+    sample_rng: torch.Generator  # the showcase's samples
+    progress: Progress
+    task: Task  # the prepared task; a stateful one carries its hidden state from step to step
+
+    @classmethod
+    def build(cls, task: Task, cell: Cell, train: dict[str, Any], device: torch.device) -> TrainingState:
+        """A fresh start from the run's seed: the model's weights, then the two generators."""
+        seed = train["seed"]
+        torch.manual_seed(seed)
+        model = task.build_model(cell).to(device)
+        optimizer = build_optimizer(model, train)
+        parameters = [p for group in optimizer.param_groups for p in group["params"]]
+        return cls(model, optimizer, parameters, torch.Generator().manual_seed(seed),
+                   torch.Generator().manual_seed(seed + 1), Progress(), task)
+
+    def save(self, path: Path, metadata: dict[str, Any]) -> None:
+        """Write the checkpoint atomically, with `metadata` (run id, config, task) in its document."""
+        optimizer_tensors, optimizer_document = optimizer_state(self.optimizer)
+        tensors = {**model_tensors(self.model), **optimizer_tensors, **self._rng_tensors()}
+        tensors.update({TASK_PREFIX + name: tensor for name, tensor in self.task.carried_tensors().items()})
+        if self.progress.epoch_rng is not None:
+            tensors["rng.data_epoch"] = self.progress.epoch_rng
+        document = {**metadata, "format": FORMAT, "progress": self.progress.to_json(),
+                    "optimizer": optimizer_document}
+        save_checkpoint(path, tensors, document)
+
+    def restore(self, path: Path) -> None:
+        """Load a checkpoint into this freshly built state; the task must have read the same data."""
+        tensors, document = load_checkpoint(path)
+        if document.get("task") != json.loads(json.dumps(self.task.metadata())):
+            raise CheckpointError(
+                f"Cannot resume from {path}: the task's vocabulary or classes differ from the saved ones, "
+                "so the corpus or the dataset options changed. Resume with the original corpus."
+            )
+        load_model_tensors(self.model, tensors, path)
+        restore_optimizer(self.optimizer, tensors, document["optimizer"])
+        torch.set_rng_state(tensors["rng.torch"])
+        devices = torch.cuda.device_count()
+        cuda_states = [tensors[f"rng.cuda.{i}"] for i in range(devices) if f"rng.cuda.{i}" in tensors]
+        if cuda_states and len(cuda_states) == devices:
+            torch.cuda.set_rng_state_all(cuda_states)
+        self.data_rng.set_state(tensors["rng.data"])
+        self.sample_rng.set_state(tensors["rng.sample"])
+        carried = {name[len(TASK_PREFIX):]: tensor for name, tensor in tensors.items()
+                   if name.startswith(TASK_PREFIX)}
+        self.task.restore_carried_tensors(carried)
+        known = {f.name for f in fields(Progress)}
+        saved = document["progress"]
+        self.progress = Progress(**{k: v for k, v in saved.items() if k in known})
+        if "train_time" not in saved:  # written before steps were timed apart from evaluations
+            self.progress.train_time = self.progress.elapsed
+        self.progress.epoch_rng = tensors.get("rng.data_epoch")
+
+    def _rng_tensors(self) -> dict[str, Tensor]:
+        tensors = {"rng.torch": torch.get_rng_state(), "rng.data": self.data_rng.get_state(),
+                   "rng.sample": self.sample_rng.get_state()}
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            for index, state in enumerate(torch.cuda.get_rng_state_all()):
+                tensors[f"rng.cuda.{index}"] = state
+        return tensors
 
 
 def save_best(run_dir: Path, model: nn.Module, metadata: dict[str, Any]) -> None:
     save_checkpoint(run_dir / BEST_FILE, model_tensors(model), {**metadata, "format": FORMAT})
-
-
-def restore_snapshot(
-    path: Path,
-    model: nn.Module,
-    optimizer: torch.optim.Optimizer,
-    data_rng: torch.Generator,
-    sample_rng: torch.Generator,
-    task: Task,
-) -> Progress:
-    """Load a checkpoint into the freshly built objects; the task must have read the same data."""
-    tensors, document = load_checkpoint(path)
-    if document.get("task") != json.loads(json.dumps(task.metadata())):
-        raise CheckpointError(
-            f"Cannot resume from {path}: the task's vocabulary or classes differ from the saved ones, "
-            "so the corpus or the dataset options changed. Resume with the original corpus."
-        )
-    load_model_tensors(model, tensors, path)
-    restore_optimizer(optimizer, tensors, document["optimizer"])
-    torch.set_rng_state(tensors["rng.torch"])
-    devices = torch.cuda.device_count()
-    cuda_states = [tensors[f"rng.cuda.{i}"] for i in range(devices) if f"rng.cuda.{i}" in tensors]
-    if cuda_states and len(cuda_states) == devices:
-        torch.cuda.set_rng_state_all(cuda_states)
-    data_rng.set_state(tensors["rng.data"])
-    sample_rng.set_state(tensors["rng.sample"])
-    task.restore_carried_tensors(
-        {name[len(TASK_PREFIX):]: tensor for name, tensor in tensors.items() if name.startswith(TASK_PREFIX)}
-    )
-    known = {f.name for f in fields(Progress)}
-    saved = document["progress"]
-    progress = Progress(**{k: v for k, v in saved.items() if k in known})
-    if "train_time" not in saved:  # written before steps were timed apart from evaluations
-        progress.train_time = progress.elapsed
-    progress.epoch_rng = tensors.get("rng.data_epoch")
-    return progress
-
-
-def _rng_tensors(data_rng: torch.Generator, sample_rng: torch.Generator) -> dict[str, Tensor]:
-    tensors = {"rng.torch": torch.get_rng_state(), "rng.data": data_rng.get_state(),
-               "rng.sample": sample_rng.get_state()}
-    if torch.cuda.is_available() and torch.cuda.is_initialized():
-        for index, state in enumerate(torch.cuda.get_rng_state_all()):
-            tensors[f"rng.cuda.{index}"] = state
-    return tensors
 
 
 def check_resumable(run_dir: Path, config: RunConfig) -> None:

@@ -95,7 +95,8 @@ class RunQueue:
         return changed
 
     def _open(self, pending: Pending) -> None:
-        """On a worker thread: build the run (loads data, may take a while) and start it."""
+        """On a worker thread: build the run and start it, the way every run starts: it reads its
+        data on its own thread, and ends with a RunFailed event if that finds bad input."""
         feed = EventFeed()
         try:
             from workbench.engine import Run

@@ -20,7 +20,7 @@ from workbench import clock
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, logger_names, train_defaults
-from workbench.errors import INTERRUPTED, ConfigError, RunFailed, traceback_text
+from workbench.errors import INTERRUPTED, ConfigError, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
 from workbench.params import Param
@@ -171,7 +171,7 @@ def run(args: argparse.Namespace) -> int:
     notes = terminal_console(stderr=args.json)  # JSON output holds events and nothing else
     report = JsonReport() if args.json else TerminalReport(notes, registry, compare=len(configs) > 1)
     records: list[RunRecord] = []
-    failed, stopped_before_training = 0, False
+    failed = 0
     with stop_on_signals() as stopper:
         deliver = stopper.guarded(report.on_event)
         for config in configs:
@@ -181,15 +181,10 @@ def run(args: argparse.Namespace) -> int:
                 notes.print(_complete_message(read_run(current.run_dir)), highlight=False)
                 continue
             stopper.current = current
-            current.subscribe(deliver)
-            try:
-                current.prepare()
-            except RunFailed:
-                pass  # run_sync reports it as a RunFailed event, like any failure of the run
             if stopper.signalled:
-                stopped_before_training = True
-                break
-            result = current.run_sync()
+                break  # asked to stop before this run began: it does not begin
+            current.subscribe(deliver)
+            result = current.run_sync()  # bad input is raised: exit code 2, as for any other
             if args.debug and current.error is not None:
                 print_traceback(traceback_text(current.error), errors)
             finished = isinstance(result, RunFinished)
@@ -201,8 +196,8 @@ def run(args: argparse.Namespace) -> int:
             if stopper.signalled:
                 break
     stopper.guarded(report.finish)(records)
-    if stopped_before_training:
-        raise KeyboardInterrupt  # nothing trained: end as Ctrl-C at any other moment does
+    if stopper.signalled and not records:
+        raise KeyboardInterrupt  # nothing began: end as Ctrl-C at any other moment does
     if stopper.signalled:
         return INTERRUPTED
     return 1 if failed else 0

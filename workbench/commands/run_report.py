@@ -96,7 +96,7 @@ class TerminalReport:
         elif isinstance(event, RunFinished):
             self._close()
             self._final(event)
-        elif isinstance(event, RunFailed):
+        elif isinstance(event, RunFailed) and not event.bad_input:  # bad input: the command's error
             self._close()
             self.console.print(Text.assemble((f"run {event.run_id} failed at step {event.step}:", "bold red"),
                                              " ", event.error), highlight=False)

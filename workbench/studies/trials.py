@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from workbench.engine import Run
-from workbench.errors import RunFailed
 from workbench.events import Evaluated, Event
 from workbench.registry import Registry
 from workbench.signals import Stopper
@@ -70,14 +69,10 @@ class TrialRunner:
         try:
             if self.stopper.signalled:
                 run.stop()
-            try:
-                run.prepare()
-            except RunFailed:
-                pass  # run_sync ends the run as failed, with the error in its summary
-            run.run_sync()
+            run.run_sync()  # bad input is raised and ends the study, as it would end a single run
         finally:
             self.stopper.current = None
-        if run.run_dir is None:  # it failed before training: bad input makes no run directory
+        if run.run_dir is None:  # a plugin failed while the run got ready, before it had a directory
             raise TrialRunFailed(str(run.error or "the run failed before it started training"))
         trial.set_user_attr(RUN_ATTR, {"run_id": run.run_id, "run_dir": str(run.run_dir.resolve()),
                                        "host": self.host})
