@@ -17,6 +17,9 @@ from workbench.checkpoint import (
     save_checkpoint,
 )
 from workbench.errors import CheckpointError
+from workbench.registry import Registry, load_registry
+from workbench.snapshot import TrainingState
+from workbench.training import train_step
 
 
 def test_tensors_and_metadata_round_trip(tmp_path: Path) -> None:
@@ -84,3 +87,46 @@ def test_damaged_or_missing_checkpoints_are_clear_errors(tmp_path: Path) -> None
     save_file({"x": torch.zeros(1)}, str(foreign))
     with pytest.raises(CheckpointError, match="not a workbench checkpoint"):
         read_metadata(foreign)
+
+
+def fresh_state(registry: Registry, corpora: Path) -> TrainingState:
+    """A names classifier's training state as a run builds it, from seed 3."""
+    task = registry.get("task", "classify").cls({"embedding_size": 8})
+    task.prepare(registry.get("dataset", "names").cls({}, corpus_root=corpora), seed=3)
+    cell = registry.get("cell", "gru").cls({"hidden_size": 16, "layers": 1})
+    train = {"seed": 3, "optimizer": "adamw", "learning_rate": 0.01, "weight_decay": 0.01, "momentum": 0.0}
+    return TrainingState.build(task, cell, train, torch.device("cpu"))
+
+
+def test_a_training_state_restored_from_its_checkpoint_is_the_same_state(
+    tiny_corpora: Path, tmp_path: Path
+) -> None:
+    registry = load_registry()
+    state = fresh_state(registry, tiny_corpora)
+    state.progress.epoch_rng = state.data_rng.get_state()
+    batches = state.task.batches("train", 8, state.data_rng)
+    for _ in range(3):
+        train_step(state.model, state.task, state.optimizer, next(batches), 1.0, state.parameters)
+    torch.rand(4, generator=state.sample_rng)
+    state.progress.step = state.progress.position = 3
+    state.progress.best_validation = {"loss": 2.5, "accuracy": 0.25}
+    path = tmp_path / "checkpoint.safetensors"
+    state.save(path, {"task": state.task.metadata()})
+
+    restored = fresh_state(registry, tiny_corpora)
+    assert not torch.equal(next(iter(restored.model.parameters())), next(iter(state.model.parameters())))
+    restored.restore(path)
+    for (name, saved), (_, loaded) in zip(state.model.state_dict().items(),
+                                          restored.model.state_dict().items(), strict=True):
+        assert torch.equal(saved, loaded), name
+    saved_optimizer, loaded_optimizer = state.optimizer.state_dict(), restored.optimizer.state_dict()
+    assert saved_optimizer["param_groups"] == loaded_optimizer["param_groups"]
+    for index, entries in saved_optimizer["state"].items():
+        loaded = loaded_optimizer["state"][index]
+        assert all(torch.equal(value, loaded[key]) for key, value in entries.items())
+    assert torch.equal(restored.data_rng.get_state(), state.data_rng.get_state())
+    assert torch.equal(restored.sample_rng.get_state(), state.sample_rng.get_state())
+    assert restored.progress.to_json() == state.progress.to_json()
+    assert torch.equal(restored.progress.epoch_rng, state.progress.epoch_rng)
+    weights = list(restored.model.parameters())
+    assert all(a is b for a, b in zip(restored.parameters, weights, strict=True)), "clipping reads these"
