@@ -142,7 +142,9 @@ async def test_the_live_chart_keeps_tasks_apart_and_switches_its_x_axis(app) -> 
             writer.apply(event)
         await pilot.press("f3")
         chart = app.live_screen.chart
-        assert {series.group for series in chart.series} == {"classify", "generate"}
+        assert [panel.title for panel in chart.panels] == [
+            "classify · loss (nats)", "generate · loss (nats)", "validation accuracy", "validation bpc",
+            "learning rate"]
         shown = chart.render().plain
         assert "classify · loss (nats)" in shown and "generate · loss (nats)" in shown
         steps = max(x for series in chart.series for x, _ in series.points)

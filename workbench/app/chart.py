@@ -2,9 +2,9 @@
 
 Each terminal cell holds a 2x4 grid of braille dots, so a 60x12 chart has 120x48 points of
 resolution. Long series are reduced to one averaged point per dot column before drawing, which
-keeps the cost of a frame bounded however many steps a run has taken. Series of different groups
-(runs of different tasks, whose losses live on different scales) are drawn in panels of their own,
-one above the other, each with its own y axis.
+keeps the cost of a frame bounded however many steps a run has taken. A chart is a stack of
+panels (say the losses of each task, whose scales differ, a validation metric and the learning
+rate), each with its own y axis and all on one x axis, so a step lines up from panel to panel.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ _BRAILLE_BASE = 0x2800
 _DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 _AXIS_WIDTH = 8
 _MARK = "◆"
+PANEL_ROWS = 3  # the fewest plot rows that still show a curve's shape
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,17 @@ class Series:
     markers: bool = False
     smoothing: float = 0.0
     group: str = ""
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One plot of a chart: its title, its curves, what it says while they have no points, and its
+    weight, its share of the chart's height."""
+
+    title: str
+    series: Sequence[Series]
+    empty: str = "waiting for the first steps…"
+    weight: int = 1
 
 
 def smooth(points: Sequence[tuple[float, float]], weight: float) -> list[tuple[float, float]]:
@@ -131,41 +143,111 @@ class Canvas:
 def render_chart(series: Sequence[Series], width: int, height: int, title: str = "",
                  empty: str = "waiting for the first steps…", x_label: str = "step") -> Text:
     """The whole chart as rich Text of exactly `height` lines: one panel per group of series."""
+    return render_panels(group_panels(series, title, empty), width, height, x_label)
+
+
+def group_panels(series: Sequence[Series], title: str, empty: str) -> list[Panel]:
+    """One panel per group of series, in the order the groups first appear; with several groups each
+    panel's title names its group."""
     groups = list(dict.fromkeys(one.group for one in series)) or [""]
+    return [Panel(f"{group} · {title}" if len(groups) > 1 and group else title,
+                  [one for one in series if one.group == group], empty) for group in groups]
+
+
+def render_panels(panels: Sequence[Panel], width: int, height: int, x_label: str = "step",
+                  reveal_key: str = "") -> Text:
+    """Panels one above the other as rich Text of exactly `height` lines. They share one x range,
+    so a step sits at the same column in each, and the x tick values are written once, under the
+    last. Panels that cannot get their fewest rows are left out from the last one up, and the first
+    panel's title line says how many (and the key that shows them, if given)."""
+    panels = list(panels) or [Panel("", ())]
+    legends = _legends(panels)
+    shown, note = _fitting(panels, legends, width, height, reveal_key)
+    points = [p for panel, _ in shown for one in panel.series for p in one.points]
+    x_range = (min(p[0] for p in points), max(p[0] for p in points)) if points else None
     lines: list[Text] = []
-    for index, group in enumerate(groups):
-        share = height // len(groups) + (1 if index < height % len(groups) else 0)
-        members = [one for one in series if one.group == group]
-        panel_title = f"{group} · {title}" if len(groups) > 1 and group else title
-        lines += _panel(members, width, share, panel_title, empty, x_label)
+    for index, (panel, rows) in enumerate(shown):
+        last = index == len(shown) - 1
+        lines += _panel(panel, width, rows, x_range, x_label if last else None, legends[index],
+                        note if index == 0 else "")
+    while len(lines) < height:
+        lines.append(Text())
     return Text("\n").join(lines[:height])
 
 
-def _panel(series: Sequence[Series], width: int, height: int, title: str, empty: str,
-           x_label: str) -> list[Text]:
-    """Title and legend, the plot with its y ticks, the x axis with its ticks: `height` lines."""
-    legend = _legend(series)
-    head = Text(title, style="bold")
-    legend_apart = bool(legend.plain) and len(title) + 3 + len(legend.plain) > width
-    if not legend_apart and legend.plain:
+def _legends(panels: Sequence[Panel]) -> list[Text]:
+    """Each panel's legend: only the curves no panel above has named (colours belong to runs, so
+    the panels below the first mostly need none)."""
+    named: set[tuple[str, str]] = set()
+    legends = []
+    for panel in panels:
+        fresh = [one for one in panel.series if one.markers or (one.label, one.colour) not in named]
+        named.update((one.label, one.colour) for one in panel.series if not one.markers)
+        legends.append(_legend(fresh))
+    return legends
+
+
+def _fitting(panels: Sequence[Panel], legends: Sequence[Text], width: int, height: int,
+             reveal_key: str) -> tuple[list[tuple[Panel, int]], str]:
+    """The leading panels that fit, each with its number of plot rows, and the note that counts
+    the others. The rows left after titles, legends and axes are shared out by weight (the remainder
+    to the first), and every panel needs PANEL_ROWS; the first panel is always shown, with whatever
+    room there is."""
+    for count in range(len(panels), 0, -1):
+        chosen = panels[:count]
+        note = _hidden_note(len(panels) - count, reveal_key)
+        chrome = 1 + sum(2 + _legend_apart(panel.title, note if index == 0 else "", legends[index], width)
+                         for index, panel in enumerate(chosen))
+        room = max(0, height - chrome)
+        weights = sum(panel.weight for panel in chosen)
+        rows = [room * panel.weight // weights for panel in chosen]
+        rows[0] += room - sum(rows)
+        if count == 1 or min(rows) >= PANEL_ROWS:
+            return [(panel, max(1, rows[index])) for index, panel in enumerate(chosen)], note
+    raise AssertionError("unreachable: the first panel is always shown")
+
+
+def _hidden_note(hidden: int, reveal_key: str) -> str:
+    if not hidden:
+        return ""
+    return f"+{hidden} panel{'s' if hidden > 1 else ''}" + (f" ({reveal_key})" if reveal_key else "")
+
+
+def _legend_apart(title: str, note: str, legend: Text, width: int) -> int:
+    """1 if the legend needs a line of its own under the title (the title line has no room)."""
+    used = len(title) + (len(note) + 2 if note else 0)
+    return int(bool(legend.plain) and used + 3 + len(legend.plain) > width)
+
+
+def _panel(panel: Panel, width: int, plot_height: int, x_range: tuple[float, float] | None,
+           x_label: str | None, legend: Text, note: str) -> list[Text]:
+    """Title (and legend), the plot with its y ticks, the x axis with its tick marks and, when
+    `x_label` is given, the tick values: 2 + plot_height lines, one more for each of those."""
+    head = Text(panel.title, style="bold")
+    apart = _legend_apart(panel.title, note, legend, width)
+    if legend.plain and not apart:
         head = head + Text("   ") + legend
+    if note:  # at the right end of the title line
+        head = head + Text(" " * max(2, width - len(head.plain) - len(note))) + Text(note, style="dim")
     head.truncate(width)
-    below = [legend] if legend_apart else []
-    plot_height = max(1, height - 3 - len(below))
+    top = [head, legend] if apart else [head]
     plot_width = max(2, width - _AXIS_WIDTH)
     canvas = Canvas(plot_width - 1, plot_height)
-    drawn = [one for one in series if one.points]
-    if not drawn:
+    drawn = [one for one in panel.series if one.points]
+    labels = [] if x_label is None else [Text(x_label.rjust(_AXIS_WIDTH - 1), style="dim")]
+    if not drawn or x_range is None:
         body = [Text(" " * _AXIS_WIDTH + "│", style="dim") for _ in range(plot_height)]
-        body[plot_height // 2] = Text(" " * _AXIS_WIDTH + "│ " + empty, style="dim")
+        body[plot_height // 2] = Text(" " * _AXIS_WIDTH + "│ " + panel.empty, style="dim")
         axis = Text(" " * _AXIS_WIDTH + "└" + "─" * canvas.width, style="dim")
-        return [head, *body, axis, Text(x_label.rjust(_AXIS_WIDTH - 1), style="dim"), *below][:height]
-    x_low = min(p[0] for s in drawn for p in s.points)
-    x_high = max(p[0] for s in drawn for p in s.points)
+        return [*top, *body, axis, *labels]
+    x_low, x_high = x_range
     y_low = min(p[1] for s in drawn for p in s.points)
     y_high = max(p[1] for s in drawn for p in s.points)
-    if y_high - y_low < 1e-9:
-        y_low, y_high = y_low - 0.5, y_high + 0.5
+    flat = y_high - y_low < 1e-9 * max(1.0, abs(y_high))
+    if flat:  # say a constant learning rate: drawn in the middle, its value written beside it
+        value = y_high
+        pad = 10 ** math.floor(math.log10(abs(value))) if value else 0.5
+        y_low, y_high = value - pad, value + pad
     x_span = (x_high - x_low) or 1.0
     dots_x, dots_y = canvas.width * 2 - 1, canvas.height * 4 - 1
 
@@ -185,8 +267,8 @@ def _panel(series: Sequence[Series], width: int, height: int, title: str, empty:
             current = to_dot(point)
             canvas.line(previous, current, one.colour)
             previous = current
-    y_ticks = {canvas.height - 1 - to_dot((x_low, value))[1] // 4: value
-               for value in nice_ticks(y_low, y_high, max(2, plot_height // 2))}
+    tick_values = [y_low, y_high, value] if flat else nice_ticks(y_low, y_high, max(2, plot_height // 2))
+    y_ticks = {canvas.height - 1 - to_dot((x_low, tick))[1] // 4: tick for tick in tick_values}
     rows = []
     for row, text in enumerate(canvas.rows()):
         label = _tick(y_ticks[row]) if row in y_ticks else ""
@@ -195,8 +277,9 @@ def _panel(series: Sequence[Series], width: int, height: int, title: str, empty:
     x_ticks = {to_dot((value, y_low))[0] // 2: value
                for value in nice_ticks(x_low, x_high, max(2, canvas.width // 8))}
     axis_line = "".join("┬" if column in x_ticks else "─" for column in range(canvas.width))
-    return [head, *rows, Text(" " * _AXIS_WIDTH + "└" + axis_line, style="dim"),
-            _tick_labels(x_ticks, canvas.width, x_label), *below][:height]
+    if x_label is not None:
+        labels = [_tick_labels(x_ticks, canvas.width, x_label)]
+    return [*top, *rows, Text(" " * _AXIS_WIDTH + "└" + axis_line, style="dim"), *labels]
 
 
 def _tick_labels(ticks: dict[int, float], columns: int, x_label: str) -> Text:
@@ -238,28 +321,37 @@ def _tick(value: float) -> str:
 
 
 class LineChart(Widget):
-    """A widget showing several `Series`; `plot` replaces them and repaints once."""
+    """A widget showing `Panel`s one above the other; `show` (or `plot`, for series grouped into
+    panels) replaces what it shows and repaints once."""
 
     DEFAULT_CSS = """
     LineChart { height: 1fr; min-height: 6; }
     """
 
     def __init__(self, title: str = "", empty: str = "waiting for the first steps…", *,
-                 id: str | None = None, classes: str | None = None) -> None:
+                 reveal_key: str = "", id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.title = title
         self.empty = empty
+        self.reveal_key = reveal_key  # the key that shows panels left out for lack of room
         self.x_label = "step"
-        self.series: tuple[Series, ...] = ()
+        self.panels: tuple[Panel, ...] = ()
+
+    @property
+    def series(self) -> tuple[Series, ...]:
+        return tuple(one for panel in self.panels for one in panel.series)
 
     def plot(self, series: Sequence[Series], empty: str | None = None, x_label: str | None = None) -> None:
-        self.series = tuple(series)
         if empty is not None:
             self.empty = empty
+        self.show(group_panels(series, self.title, self.empty), x_label)
+
+    def show(self, panels: Sequence[Panel], x_label: str | None = None) -> None:
+        self.panels = tuple(panels)
         if x_label is not None:
             self.x_label = x_label
         self.refresh()
 
     def render(self) -> Text:
-        return render_chart(self.series, self.size.width, self.size.height, self.title, self.empty,
-                            self.x_label)
+        panels = self.panels or (Panel(self.title, (), self.empty),)
+        return render_panels(panels, self.size.width, self.size.height, self.x_label, self.reveal_key)

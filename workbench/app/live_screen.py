@@ -1,6 +1,7 @@
-"""The live view: every run of the board on the loss chart (one panel per task, against steps,
-tokens or seconds), the current run's numbers, its samples, the log of every run and the
-comparison table, repainted from the app's timer."""
+"""The live view: every run of the board on one chart (the loss of each task, the validation
+metric and the learning rate in panels, against steps, tokens or seconds), the current run's
+numbers, its samples, the log of every run and the comparison table, repainted from the app's
+timer."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static, TabbedContent, TabPane
 
-from workbench.app.chart import LineChart, Series
+from workbench.app.chart import LineChart, Panel, Series
 from workbench.app.compare_table import CompareTable
 from workbench.app.metrics_panel import MetricsPanel
 from workbench.app.nav_bar import NavBar
@@ -21,6 +22,10 @@ from workbench.app.tracking import X_AXES, Board, RunTrack
 from workbench.comparison import TITLE as COMPARE_TITLE
 
 SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
+# What the chart shows, in the order the view key (v) steps through: every panel that fits, then
+# each kind of panel alone, with the whole height (on a small terminal only the loss fits beside
+# the others).
+VIEWS = ("all", "loss", "metric", "learning rate")
 
 
 class LiveScreen(Screen):
@@ -35,6 +40,9 @@ class LiveScreen(Screen):
         Binding("m", "smooth", "Smooth", tooltip="Smooth the training curves, or show them raw"),
         Binding("c", "clear", "Clear", tooltip="Clear finished runs from the chart and table"),
         Binding("a", "x_axis", "X axis", tooltip="Plot the curves against steps, tokens or seconds"),
+        Binding("v", "view", "View", show=False,
+                tooltip="Chart every panel that fits, or only the loss, the validation metric or "
+                        "the learning rate"),
         Binding("s", "tab('samples')", "Samples", show=False),
         Binding("l", "tab('log')", "Log", show=False),
         Binding("t", "tab('compare')", "Compare", show=False),
@@ -44,12 +52,13 @@ class LiveScreen(Screen):
         super().__init__(id="live")
         self.smoothing = SMOOTHING
         self.x_axis = X_AXES[0]
+        self.view = VIEWS[0]
         self._versions: dict[int, int] = {}
         self._shown_samples: dict[int, int] = {}
         self._shown_log: dict[int, int] = {}
         self._chosen: RunTrack | None = None
         # Kept as attributes: the tab panes compose lazily, and the first repaint may come first.
-        self.chart = LineChart("loss (nats)", id="loss-chart")
+        self.chart = LineChart("loss (nats)", reveal_key="v", id="loss-chart")
         self.metrics = MetricsPanel(id="metrics")
         self.samples = RichLog(id="samples-log", wrap=True, markup=False, auto_scroll=True)
         self.log_view = RichLog(id="event-log", wrap=True, markup=False, auto_scroll=True)
@@ -92,24 +101,13 @@ class LiveScreen(Screen):
                 self.metrics.show(current, waiting=len(queue.pending), live=True)
             return
         self._versions = versions
-        self.chart.plot(self._series(board.tracks), x_label=self.x_axis)
+        self.chart.show(chart_panels(board.tracks, self.view, self.x_axis, self.smoothing),
+                        x_label=self.x_axis)
         self.metrics.show(current, waiting=len(queue.pending), live=live)
         self._append_new(board.tracks)
         self.table.show(board.tracks)
         self.statistics.show(board.tracks)
         self.sub_title = _describe(current)
-
-    def _series(self, tracks: list[RunTrack]) -> list[Series]:
-        """Each run's training curve and validation points, in a panel per task: the losses of
-        different tasks live on different scales."""
-        series = []
-        for track in tracks:
-            train, validation = track.curve("train", self.x_axis), track.curve("validation", self.x_axis)
-            series.append(Series(track.label, track.colour, train, smoothing=self.smoothing,
-                                 group=track.task))
-            series.append(Series(f"{track.label} val", track.colour, validation, markers=True,
-                                 group=track.task))
-        return series
 
     def on_data_table_row_highlighted(self, event: CompareTable.RowHighlighted) -> None:
         """Highlighting a run in the comparison shows its numbers beside the chart."""
@@ -176,6 +174,11 @@ class LiveScreen(Screen):
         self.notify(f"Curves against {self.x_axis}.")
         self._repaint()
 
+    def action_view(self) -> None:
+        self.view = VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)]
+        self.notify("Chart: every panel that fits." if self.view == "all" else f"Chart: {self.view} only.")
+        self._repaint()
+
     def action_clear(self) -> None:
         removed = self.app.board.remove_finished()  # type: ignore[attr-defined]
         self.notify(f"Cleared {removed} finished run(s) from the chart and table.")
@@ -183,6 +186,32 @@ class LiveScreen(Screen):
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name
+
+
+def chart_panels(tracks: list[RunTrack], view: str, x_axis: str, smoothing: float) -> list[Panel]:
+    """The panels of one of VIEWS: the losses of each task (training curves and validation points;
+    tasks' losses live on different scales), each validation metric, and the learning rate."""
+    tasks = list(dict.fromkeys(track.task for track in tracks))
+    panels = []
+    if view in ("all", "loss"):
+        for task in tasks or [""]:
+            series = []
+            for track in (one for one in tracks if one.task == task):
+                series.append(Series(track.label, track.colour, track.curve("train", x_axis),
+                                     smoothing=smoothing))
+                series.append(Series(f"{track.label} val", track.colour, track.curve("validation", x_axis),
+                                     markers=True))
+            title = f"{task} · loss (nats)" if len(tasks) > 1 else "loss (nats)"
+            panels.append(Panel(title, series, weight=2))
+    if view in ("all", "metric"):
+        for metric in dict.fromkeys(track.metric for track in tracks if track.metric):
+            series = [Series(track.label, track.colour, track.curve("metric", x_axis))
+                      for track in tracks if track.metric == metric]
+            panels.append(Panel(f"validation {metric}", series, empty="no evaluation yet"))
+    if view in ("all", "learning rate"):
+        series = [Series(track.label, track.colour, track.curve("learning rate", x_axis)) for track in tracks]
+        panels.append(Panel("learning rate", series))
+    return panels
 
 
 def _describe(track: RunTrack | None) -> str:

@@ -47,6 +47,8 @@ class RunTrack:
     eta_seconds: float | None = None
     train: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
     validation: list[tuple[float, float]] = field(default_factory=list)  # (step, loss)
+    validation_metric: list[tuple[float, float]] = field(default_factory=list)  # (step, the task's metric)
+    learning_rates: list[tuple[float, float]] = field(default_factory=list)  # (step, learning rate)
     # step -> (tokens trained on, seconds of training) when it was done; tokens None if not logged
     positions: dict[int, tuple[int | None, float]] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -101,6 +103,8 @@ class RunTrack:
         """Drop what the log holds past the checkpoint a run resumes from: it is trained again."""
         self.train = [point for point in self.train if point[0] <= step]
         self.validation = [point for point in self.validation if point[0] <= step]
+        self.validation_metric = [point for point in self.validation_metric if point[0] <= step]
+        self.learning_rates = [point for point in self.learning_rates if point[0] <= step]
         if self.best_step is not None and self.best_step > step:
             self.best_validation, self.best_step = {}, None
         self.samples = [sample for sample in self.samples if sample[0] <= step]
@@ -116,6 +120,7 @@ class RunTrack:
         self.eta_seconds = event.eta_seconds
         self.clock.report(event.elapsed, event.eta_seconds, time.monotonic())
         self.train.append((event.step, event.loss))
+        self.learning_rates.append((event.step, event.learning_rate))
         self.positions[event.step] = (event.tokens or None, event.elapsed)
 
     def _evaluated(self, event: ev.Evaluated) -> None:
@@ -124,6 +129,8 @@ class RunTrack:
             self.metrics = numbers
             if "loss" in numbers:
                 self.validation.append((event.step, float(numbers["loss"])))
+            if self.metric in numbers:
+                self.validation_metric.append((event.step, float(numbers[self.metric])))
             if self._improves(numbers):
                 self.best_validation, self.best_step = numbers, event.step
         shown = ", ".join(f"{k} {format_number(v)}" for k, v in numbers.items())
@@ -139,9 +146,11 @@ class RunTrack:
         return value > best if self.higher_is_better else value < best
 
     def curve(self, which: str, axis: str) -> list[tuple[float, float]]:
-        """The training or validation losses against steps, tokens or seconds (one of X_AXES);
-        points whose position on that axis was not logged are left out."""
-        points = self.train if which == "train" else self.validation
+        """The "train" or "validation" losses, the task's validation "metric" or the "learning rate"
+        against steps, tokens or seconds (one of X_AXES); points whose position on that axis was not
+        logged are left out."""
+        points = {"train": self.train, "validation": self.validation, "metric": self.validation_metric,
+                  "learning rate": self.learning_rates}[which]
         if axis == "steps":
             return list(points)
         index = X_AXES.index(axis) - 1
