@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 
 from workbench import events as ev
-from workbench.app.chart import Series, reduce_points, render_chart, smooth
+from workbench.app.chart import Panel, Series, reduce_points, render_chart, render_panels, smooth
 from workbench.app.feed import EventFeed
 from workbench.app.tracking import Board
 from workbench.formatting import format_duration, format_number
@@ -134,3 +134,59 @@ def test_curves_can_be_drawn_against_steps_tokens_or_seconds() -> None:
     old = Board().add("lstm")
     old.apply(ev.StepDone("r", 1, 0, 2.0, 0.01, 100.0, 0.5, None))  # a log from before token counts
     assert old.curve("train", "tokens") == [] and old.curve("train", "seconds") == [(0.5, 2.0)]
+
+
+def _three_panels(steps: int = 100) -> list[Panel]:
+    loss = [(float(x), 3.0 - x / 50) for x in range(1, steps + 1)]
+    accuracy = [(float(x), 0.2 + x / 200) for x in range(10, steps + 1, 10)]
+    rates = [(float(x), 0.002 * min(1.0, x / 10)) for x in range(1, steps + 1)]
+    return [Panel("loss (nats)", [Series("gru", "red", loss)], weight=2),
+            Panel("validation accuracy", [Series("gru", "red", accuracy)]),
+            Panel("learning rate", [Series("gru", "red", rates)])]
+
+
+def test_panels_share_one_x_axis_whose_values_are_written_once_under_the_last() -> None:
+    lines = render_panels(_three_panels(), 60, 24, "steps").plain.split("\n")
+    assert len(lines) == 24 and max(len(line) for line in lines) <= 60
+    titles = [number for number, line in enumerate(lines) if line.split("   ")[0] in
+              ("loss (nats)", "validation accuracy", "learning rate")]
+    assert len(titles) == 3
+    axes = [line for line in lines if "└" in line]
+    assert len(axes) == 3 and len(set(axes)) == 1  # the same ticks at the same columns in every panel
+    assert [line.split()[0] for line in lines if line.strip().startswith("steps")] == ["steps"]
+    assert lines[-1].split()[0] == "steps"
+    for start, end in zip(titles, [*titles[1:], len(lines)], strict=True):
+        assert sum("┤" in line for line in lines[start:end]) >= 2  # every panel has its own y ticks
+    assert "━ gru" in lines[0] and "━ gru" not in "".join(lines[1:])  # a run is named once
+
+
+def test_panels_that_do_not_fit_are_left_out_from_the_last_and_counted() -> None:
+    small = render_panels(_three_panels(), 46, 13, "steps", reveal_key="v").plain
+    assert "+2 panels (v)" in small.split("\n")[0]
+    assert "validation accuracy" not in small and "learning rate" not in small
+    assert sum("┤" in line or "│" in line for line in small.split("\n")) >= 8  # the loss keeps its room
+    middle = render_panels(_three_panels(), 60, 16, "steps").plain
+    assert "+1 panel" in middle and "validation accuracy" in middle and "learning rate" not in middle
+    assert "panel" not in render_panels(_three_panels(), 82, 22, "steps").plain
+
+
+def test_a_flat_curve_is_drawn_in_the_middle_with_its_value_on_a_tick() -> None:
+    lines = render_panels([Panel("learning rate", [Series("gru", "red", [(1, 0.003), (50, 0.003)])])],
+                          40, 8, "steps").plain.split("\n")
+    labelled = {line.split("┤")[0].strip(): line for line in lines if "┤" in line}
+    assert set(labelled) == {"0.002", "0.003", "0.004"}
+    assert any(0x2800 < ord(char) <= 0x28FF for char in labelled["0.003"])
+
+
+def test_tracks_keep_every_learning_rate_and_validation_metric_and_forget_them_on_resume() -> None:
+    track = Board().add("gru", metric="accuracy")
+    track.apply(ev.RunStarted("r", "runs/r", {"cell": "gru"}, 120, "cpu", 4))
+    for step, rate in ((1, 0.001), (2, 0.002), (3, 0.0015)):
+        track.apply(ev.StepDone("r", step, 0, 1.0, rate, 100.0, step * 0.5, None, step * 64))
+        track.apply(ev.Evaluated("r", step, "validation", {"loss": 1.0, "accuracy": step / 10}))
+    assert track.curve("learning rate", "steps") == [(1, 0.001), (2, 0.002), (3, 0.0015)]
+    assert track.curve("learning rate", "tokens") == [(64.0, 0.001), (128.0, 0.002), (192.0, 0.0015)]
+    assert track.curve("metric", "seconds") == [(0.5, 0.1), (1.0, 0.2), (1.5, 0.3)]
+    track.apply(ev.RunStarted("r", "runs/r", {"cell": "gru"}, 120, "cpu", 4, resumed_from_step=2))
+    assert track.learning_rates == [(1, 0.001), (2, 0.002)]
+    assert track.validation_metric == [(1, 0.1), (2, 0.2)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from app_support import (
     choose,
     pilot_test,
@@ -18,6 +19,7 @@ from app_support import (
 
 from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.metrics_panel import MetricsPanel
+from workbench.training import learning_rate_factor
 
 
 @pilot_test
@@ -155,3 +157,30 @@ async def test_the_live_chart_keeps_tasks_apart_and_switches_its_x_axis(app) -> 
         await pilot.press("a")
         assert chart.x_label == "steps"
         assert max(x for series in chart.series for x, _ in series.points) == steps
+
+
+@pilot_test
+async def test_the_learning_rate_panel_draws_the_schedule_the_run_followed(app) -> None:
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        await choose(pilot, cells=("gru",), steps=8, eval_every=4, schedule="cosine", warmup_steps=3,
+                     learning_rate=0.01)
+        await run_to_end(pilot)
+        (track,) = app.board.tracks
+        expected = [(step, 0.01 * learning_rate_factor("cosine", 3, step - 1, (step - 4) / 5))
+                    for step in range(1, 9)]
+        chart = app.live_screen.chart
+        assert "+2 panels (v)" in chart.render().plain.split("\n")[0]  # 80x24: the loss alone fits
+        await pilot.press("v", "v", "v")
+        assert [panel.title for panel in chart.panels] == ["learning rate"]
+        ((steps, rates),) = [tuple(zip(*series.points, strict=True)) for series in chart.series]
+        assert steps == tuple(step for step, _ in expected)
+        assert rates == pytest.approx([rate for _, rate in expected])
+        lines = chart.render().plain.split("\n")
+        assert lines[0].startswith("learning rate") and lines[-1].split()[0] == "steps"
+        y_labels = [float(line.split("┤")[0]) for line in lines if "┤" in line]
+        assert len(y_labels) >= 3 and max(y_labels) <= 0.01 + 1e-12 and min(y_labels) >= 0.0
+        assert sum("┤" in line or "│" in line for line in lines) >= 9  # the whole height, readable
+        await pilot.press("v")
+        assert [panel.title for panel in chart.panels] == ["loss (nats)", "validation accuracy",
+                                                           "learning rate"]
