@@ -62,17 +62,25 @@ def smooth(points: Sequence[tuple[float, float]], weight: float) -> list[tuple[f
 
 def reduce_points(points: Sequence[tuple[float, float]], x_low: float, x_high: float,
                   columns: int) -> list[tuple[float, float]]:
-    """At most one point per dot column: the mean of the points that fall in it."""
+    """At most one point per dot column: the mean of the points that fall in it, at the x of the
+    first of them."""
     if len(points) <= columns:
         return list(points)
-    span = (x_high - x_low) or 1.0
-    buckets: dict[int, list[float]] = {}
-    xs: dict[int, float] = {}
-    for x, y in points:
-        column = min(columns - 1, int((x - x_low) / span * columns))
-        buckets.setdefault(column, []).append(y)
-        xs.setdefault(column, x)
-    return [(xs[column], sum(ys) / len(ys)) for column, ys in sorted(buckets.items())]
+    scale = columns / ((x_high - x_low) or 1.0)
+    last = columns - 1
+    sums = [0.0] * columns
+    counts = [0] * columns
+    xs = [0.0] * columns
+    for x, y in points:  # the repaint's hot loop: plain comparisons, no calls
+        column = int((x - x_low) * scale)
+        if column > last:
+            column = last
+        if counts[column]:
+            sums[column] += y
+            counts[column] += 1
+        else:
+            xs[column], sums[column], counts[column] = x, y, 1
+    return [(xs[column], sums[column] / count) for column, count in enumerate(counts) if count]
 
 
 def nice_ticks(low: float, high: float, most: int) -> list[float]:
@@ -163,8 +171,8 @@ def render_panels(panels: Sequence[Panel], width: int, height: int, x_label: str
     panels = list(panels) or [Panel("", ())]
     legends = _legends(panels)
     shown, note = _fitting(panels, legends, width, height, reveal_key)
-    points = [p for panel, _ in shown for one in panel.series for p in one.points]
-    x_range = (min(p[0] for p in points), max(p[0] for p in points)) if points else None
+    xs = [x for panel, _ in shown for one in panel.series for x, _ in one.points]
+    x_range = (min(xs), max(xs)) if xs else None
     lines: list[Text] = []
     for index, (panel, rows) in enumerate(shown):
         last = index == len(shown) - 1
@@ -241,8 +249,10 @@ def _panel(panel: Panel, width: int, plot_height: int, x_range: tuple[float, flo
         axis = Text(" " * _AXIS_WIDTH + "└" + "─" * canvas.width, style="dim")
         return [*top, *body, axis, *labels]
     x_low, x_high = x_range
-    y_low = min(p[1] for s in drawn for p in s.points)
-    y_high = max(p[1] for s in drawn for p in s.points)
+    curves = [(one, smooth(reduce_points(one.points, x_low, x_high, canvas.width * 2), one.smoothing))
+              for one in drawn]
+    y_low = min(y for _, points in curves for _, y in points)  # the span of what is drawn
+    y_high = max(y for _, points in curves for _, y in points)
     flat = y_high - y_low < 1e-9 * max(1.0, abs(y_high))
     if flat:  # say a constant learning rate: drawn in the middle, its value written beside it
         value = y_high
@@ -255,8 +265,7 @@ def _panel(panel: Panel, width: int, plot_height: int, x_range: tuple[float, flo
         return (round((point[0] - x_low) / x_span * dots_x),
                 round((point[1] - y_low) / (y_high - y_low) * dots_y))
 
-    for one in drawn:
-        points = smooth(reduce_points(one.points, x_low, x_high, canvas.width * 2), one.smoothing)
+    for one, points in curves:
         if one.markers:
             for point in points:
                 canvas.mark(*to_dot(point), one.colour)
