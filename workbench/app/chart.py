@@ -131,19 +131,25 @@ class Canvas:
 
     def rows(self) -> list[Text]:
         """One Text per row, styled by colour only: a marker looks like the line cells around it
-        (a bold or dimmed cell makes terminals reset and repaint its background)."""
+        (a bold or dimmed cell makes terminals reset and repaint its background). Neighbouring
+        cells of one colour make one span: fewer spans, a cheaper repaint."""
         lines = []
         for row in range(self.height):
             text = Text()
+            run, run_style = [], ""
             for column in range(self.width):
                 mark = self.marks[row][column]
                 if mark is not None:
-                    text.append(_MARK, style=mark)
+                    char, style = _MARK, mark
                 elif self.bits[row][column]:
-                    text.append(chr(_BRAILLE_BASE + self.bits[row][column]),
-                                style=self.colours[row][column] or "")
+                    char, style = chr(_BRAILLE_BASE + self.bits[row][column]), self.colours[row][column] or ""
                 else:
-                    text.append(" ")
+                    char, style = " ", ""
+                if style != run_style:
+                    text.append("".join(run), style=run_style)
+                    run, run_style = [], style
+                run.append(char)
+            text.append("".join(run), style=run_style)
             lines.append(text)
         return lines
 
