@@ -190,3 +190,12 @@ def test_tracks_keep_every_learning_rate_and_validation_metric_and_forget_them_o
     track.apply(ev.RunStarted("r", "runs/r", {"cell": "gru"}, 120, "cpu", 4, resumed_from_step=2))
     assert track.learning_rates == [(1, 0.001), (2, 0.002)]
     assert track.validation_metric == [(1, 0.1), (2, 0.2)]
+
+
+def test_many_evaluations_are_thinned_so_the_curves_under_them_stay_visible() -> None:
+    train = [(float(x), 3.0 - x / 1000) for x in range(1, 2001)]
+    validation = [(float(x), 3.1 - x / 1000) for x in range(50, 2001, 50)]  # 40 evaluations
+    series = [Series("gru", "red", train), Series("gru val", "red", validation, markers=True)]
+    cells = _plot_cells(render_chart(series, 46, 13, "loss"))
+    assert 0 < sum(char == "◆" for char, _ in cells) <= (46 - 9) // 3
+    assert sum(0x2800 < ord(char) <= 0x28FF for char, _ in cells) >= 30

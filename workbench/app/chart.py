@@ -22,6 +22,7 @@ _DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 _AXIS_WIDTH = 8
 _MARK = "◆"
 PANEL_ROWS = 3  # the fewest plot rows that still show a curve's shape
+MARK_SPACING = 3  # cells per marker at most: more would hide the curves they sit on
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,8 @@ def _panel(panel: Panel, width: int, plot_height: int, x_range: tuple[float, flo
         axis = Text(" " * _AXIS_WIDTH + "└" + "─" * canvas.width, style="dim")
         return [*top, *body, axis, *labels]
     x_low, x_high = x_range
-    curves = [(one, smooth(reduce_points(one.points, x_low, x_high, canvas.width * 2), one.smoothing))
-              for one in drawn]
+    curves = [(one, smooth(reduce_points(one.points, x_low, x_high, _columns(one, canvas.width)),
+                           one.smoothing)) for one in drawn]
     y_low = min(y for _, points in curves for _, y in points)  # the span of what is drawn
     y_high = max(y for _, points in curves for _, y in points)
     flat = y_high - y_low < 1e-9 * max(1.0, abs(y_high))
@@ -295,6 +296,13 @@ def _panel(panel: Panel, width: int, plot_height: int, x_range: tuple[float, flo
     if x_label is not None:
         labels = [_tick_labels(x_ticks, canvas.width, x_label)]
     return [*top, *rows, Text(" " * _AXIS_WIDTH + "└" + axis_line, style="dim"), *labels]
+
+
+def _columns(series: Series, width: int) -> int:
+    """How many points of a series a plot `width` cells wide draws: one per dot column for a curve;
+    for markers one per MARK_SPACING cells, so that a long run's evaluations leave the curves
+    under them visible."""
+    return max(1, width // MARK_SPACING) if series.markers else width * 2
 
 
 def _tick_labels(ticks: dict[int, float], columns: int, x_label: str) -> Text:
