@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from workbench.app.inspect_pane import InspectPane, InspectView, Snapshot
 from workbench.app.nav_bar import NavBar
+from workbench.app.workspace import Workspace
 from workbench.errors import WorkbenchError
 
 if TYPE_CHECKING:
@@ -84,8 +85,9 @@ class InspectScreen(Screen):
         Binding("escape", "leave_fields", "Back to the heatmap", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__(id="inspect")
+        self.workspace = workspace
         self.view = InspectView()
         self.text = ""
         self.sources: dict[str, Source] = {}
@@ -135,7 +137,7 @@ class InspectScreen(Screen):
     def _list_choices(self) -> None:
         from workbench.runs import list_runs
 
-        records = list_runs(self.app.runs_dir)  # type: ignore[attr-defined]
+        records = list_runs(self.workspace.runs_dir)
         self.app.call_from_thread(self._show_choices, records)
 
     def _show_choices(self, records: list[RunRecord]) -> None:
@@ -225,7 +227,7 @@ class InspectScreen(Screen):
         from workbench.runs import BEST_FILE
 
         training = any(track.run_dir == str(run_dir) and not track.finished
-                       for track in self.app.board.tracks)  # type: ignore[attr-defined]
+                       for track in self.workspace.board.tracks)
         return "last" if training or not (run_dir / BEST_FILE).is_file() else "best"
 
     def _load_on_thread(self, side: str, run_dir: Path, text: str, which: str, first: bool) -> None:
@@ -233,7 +235,7 @@ class InspectScreen(Screen):
         from workbench.trained import load_trained
 
         try:
-            trained = load_trained(run_dir, which=which, registry=self.app.registry)  # type: ignore[attr-defined]
+            trained = load_trained(run_dir, which=which, registry=self.workspace.registry)
             inspector = Inspector.of(trained)
             snapshot = _snapshot(inspector, text) if text.strip() else None
             picks = _picks(trained) if first and side == "left" else None

@@ -1,7 +1,8 @@
 """The live view: every run of the board on one chart (the loss of each task, the validation
 metric and the learning rate in panels, against steps, tokens or seconds), the current run's
 numbers, its samples, the log of every run and the comparison table, repainted from the app's
-timer."""
+timer. Pausing, stopping and clearing are asked of the App (workbench.app.requests), which owns the
+queue and the board."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from workbench.app.chart import LineChart, Panel, Series
 from workbench.app.compare_table import CompareTable
 from workbench.app.metrics_panel import MetricsPanel
 from workbench.app.nav_bar import NavBar
+from workbench.app.requests import ClearFinished, PauseRun, SkipRun, StopRuns
 from workbench.app.runner import RunQueue
 from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.tracking import X_AXES, Board, RunTrack
+from workbench.app.workspace import Workspace
 from workbench.comparison import TITLE as COMPARE_TITLE
 
 SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
@@ -48,8 +51,9 @@ class LiveScreen(Screen):
         Binding("t", "tab('compare')", "Compare", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__(id="live")
+        self.workspace = workspace
         self.smoothing = SMOOTHING
         self.x_axis = X_AXES[0]
         self.view = VIEWS[0]
@@ -89,10 +93,11 @@ class LiveScreen(Screen):
         self._repaint()
 
     def _repaint(self) -> None:
-        self.show_board(self.app.board, self.app.queue, force=True)  # type: ignore[attr-defined]
+        self.show_board(force=True)
 
-    def show_board(self, board: Board, queue: RunQueue, force: bool = False) -> None:
-        """Repaint what changed since the last call (cheap when nothing did)."""
+    def show_board(self, force: bool = False) -> None:
+        """Repaint what changed on the board since the last call (cheap when nothing did)."""
+        board, queue = self.workspace.board, self.workspace.queue
         versions = {id(track): track.version for track in board.tracks}
         current = self._current(board, queue)
         live = queue.active is not None and current is queue.active.track
@@ -111,8 +116,7 @@ class LiveScreen(Screen):
 
     def on_data_table_row_highlighted(self, event: CompareTable.RowHighlighted) -> None:
         """Highlighting a run in the comparison shows its numbers beside the chart."""
-        chosen = [track for track in self.app.board.tracks  # type: ignore[attr-defined]
-                  if str(id(track)) == event.row_key.value]
+        chosen = [track for track in self.workspace.board.tracks if str(id(track)) == event.row_key.value]
         self._chosen = chosen[0] if chosen else None
         self._repaint()
 
@@ -143,26 +147,13 @@ class LiveScreen(Screen):
 
     # Actions
     def action_pause(self) -> None:
-        done = self.app.queue.pause()  # type: ignore[attr-defined]
-        self.notify(f"Run {done}." if done else "No run is training.", severity="information"
-                    if done else "warning")
+        self.post_message(PauseRun())
 
     def action_stop(self) -> None:
-        queue: RunQueue = self.app.queue  # type: ignore[attr-defined]
-        if not queue.busy:
-            self.notify("No run is training.", severity="warning")
-            return
-        cancelled = queue.stop(everything=True)
-        extra = f"; {cancelled} queued run(s) cancelled" if cancelled else ""
-        self.notify(f"Stopping: a checkpoint is being written{extra}.")
+        self.post_message(StopRuns())
 
     def action_skip(self) -> None:
-        queue: RunQueue = self.app.queue  # type: ignore[attr-defined]
-        if queue.active is None:
-            self.notify("No run is training.", severity="warning")
-            return
-        queue.stop(everything=False)
-        self.notify("Stopping this run; the next one in the queue starts after it.")
+        self.post_message(SkipRun())
 
     def action_smooth(self) -> None:
         self.smoothing = SMOOTHING if self.smoothing == 0 else 0.0
@@ -180,9 +171,7 @@ class LiveScreen(Screen):
         self._repaint()
 
     def action_clear(self) -> None:
-        removed = self.app.board.remove_finished()  # type: ignore[attr-defined]
-        self.notify(f"Cleared {removed} finished run(s) from the chart and table.")
-        self._repaint()
+        self.post_message(ClearFinished())
 
     def action_tab(self, name: str) -> None:
         self.query_one(TabbedContent).active = name

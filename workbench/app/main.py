@@ -3,7 +3,8 @@
 The first frame is drawn before torch is imported: the registry (which imports every plugin, and
 with them torch) loads on a worker thread after mount, and the screens show a loading state until
 it arrives. Training events reach the screens through `RunQueue.poll`, called by one UI timer a few
-times a second whatever the step rate.
+times a second whatever the step rate. Screens read what they show from the Workspace they are
+made with and ask for actions with the messages of `workbench.app.requests`, handled here.
 """
 
 from __future__ import annotations
@@ -20,15 +21,29 @@ from textual.screen import Screen
 
 from workbench.app.confirm_screen import ConfirmScreen
 from workbench.app.help_screen import HelpScreen
+from workbench.app.history import load_track
 from workbench.app.inspect_screen import InspectScreen
 from workbench.app.live_screen import LiveScreen
 from workbench.app.model_screen import ModelScreen
 from workbench.app.nav_bar import TABS
+from workbench.app.requests import (
+    ChangeRunsDir,
+    ClearFinished,
+    CompareRun,
+    InspectRun,
+    PauseRun,
+    SkipRun,
+    StartRuns,
+    StopRuns,
+    UseModel,
+)
 from workbench.app.runner import RunQueue
 from workbench.app.runs_screen import RunsScreen
 from workbench.app.setup_screen import SetupScreen
 from workbench.app.tracking import Board, RunTrack
+from workbench.app.workspace import Workspace
 from workbench.formatting import format_number
+from workbench.runs import default_runs_dir
 
 if TYPE_CHECKING:
     from workbench.config import RunConfig
@@ -54,23 +69,19 @@ class WorkbenchApp(App):
 
     def __init__(self, runs_dir: Path | None = None, registry: Registry | None = None) -> None:
         super().__init__()
-        self._runs_dir = runs_dir
-        self.registry = registry
         self.board = Board()
         self.queue = RunQueue(self.board, self._start_thread)
+        self.workspace = Workspace(runs_dir if runs_dir is not None else default_runs_dir(),
+                                   self.board, self.queue, registry)
         self.screens_by_name: dict[str, Screen] = {}
 
     @property
     def runs_dir(self) -> Path:
-        if self._runs_dir is None:
-            import os
+        return self.workspace.runs_dir
 
-            self._runs_dir = Path(os.environ.get("WORKBENCH_RUNS_DIR") or "runs")
-        return self._runs_dir
-
-    @runs_dir.setter
-    def runs_dir(self, value: Path) -> None:
-        self._runs_dir = Path(value)
+    @property
+    def registry(self) -> Registry | None:
+        return self.workspace.registry
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < NARROW_COLUMNS, "-narrow")
@@ -78,12 +89,12 @@ class WorkbenchApp(App):
     def on_mount(self) -> None:
         self.set_class(self.size.width < NARROW_COLUMNS, "-narrow")
         # Made here, not in __init__: widgets need the running app.
-        self.setup_screen = SetupScreen()
-        self.live_screen = LiveScreen()
-        self.model_screen = ModelScreen()
-        self.inspect_screen = InspectScreen()
+        self.setup_screen = SetupScreen(self.workspace)
+        self.live_screen = LiveScreen(self.workspace)
+        self.model_screen = ModelScreen(self.workspace)
+        self.inspect_screen = InspectScreen(self.workspace)
         self.screens_by_name = {"setup": self.setup_screen, "live": self.live_screen,
-                                "runs": RunsScreen(), "model": self.model_screen,
+                                "runs": RunsScreen(self.workspace), "model": self.model_screen,
                                 "inspect": self.inspect_screen}
         for name, screen in self.screens_by_name.items():
             self.install_screen(screen, name)
@@ -103,7 +114,7 @@ class WorkbenchApp(App):
         self.call_from_thread(self._registry_ready, registry)
 
     async def _registry_ready(self, registry: Registry) -> None:
-        self.registry = registry
+        self.workspace.registry = registry
         self.queue.registry = registry
         for problem in registry.problems:
             self.notify(str(problem), title="Plugin problem", severity="warning", timeout=10, markup=False)
@@ -134,7 +145,7 @@ class WorkbenchApp(App):
         while self.queue.ended:
             self._announce(self.queue.ended.pop(0))
         if self.live_screen.is_current:
-            self.live_screen.show_board(self.board, self.queue)
+            self.live_screen.show_board()
 
     def _announce(self, track: RunTrack) -> None:
         """A toast when a run ends, so a person on another screen hears of it (errors stay longer)."""
@@ -157,6 +168,57 @@ class WorkbenchApp(App):
         """Open the Inspect screen on `run_dir` (reading `text`, when given)."""
         self.inspect_screen.use(run_dir, text)
         self.action_show("inspect")
+
+    # What the screens ask for
+    def on_start_runs(self, request: StartRuns) -> None:
+        self.start_runs(request.config, request.resume)
+
+    def on_use_model(self, request: UseModel) -> None:
+        self.use_model(request.run_dir)
+
+    def on_inspect_run(self, request: InspectRun) -> None:
+        self.inspect_run(request.run_dir, request.text)
+
+    def on_change_runs_dir(self, request: ChangeRunsDir) -> None:
+        self.workspace.runs_dir = Path(request.runs_dir)
+
+    def on_compare_run(self, request: CompareRun) -> None:
+        """A run from disk joins the live chart and comparison table, once."""
+        record = request.record
+        if self.board.holding(record.run_dir) is not None:
+            self.notify(f"{record.run_id} is already in the comparison (F3).", severity="warning")
+            return
+        track = self.board.add(record.cell, cell=record.cell, task=record.task, dataset=record.dataset,
+                               run_id=record.run_id, metric=record.metric_name,
+                               higher_is_better=bool(record.summary.get("higher_is_better", False)))
+        load_track(record.run_dir, track, record.summary)
+        self.notify(f"Added {record.run_id} to the comparison (F3).")
+
+    def on_pause_run(self, request: PauseRun) -> None:
+        done = self.queue.pause()
+        self.notify(f"Run {done}." if done else "No run is training.",
+                    severity="information" if done else "warning")
+
+    def on_stop_runs(self, request: StopRuns) -> None:
+        if not self.queue.busy:
+            self.notify("No run is training.", severity="warning")
+            return
+        cancelled = self.queue.stop(everything=True)
+        extra = f"; {cancelled} queued run(s) cancelled" if cancelled else ""
+        self.notify(f"Stopping: a checkpoint is being written{extra}.")
+
+    def on_skip_run(self, request: SkipRun) -> None:
+        if self.queue.active is None:
+            self.notify("No run is training.", severity="warning")
+            return
+        self.queue.stop(everything=False)
+        self.notify("Stopping this run; the next one in the queue starts after it.")
+
+    def on_clear_finished(self, request: ClearFinished) -> None:
+        removed = self.board.remove_finished()
+        self.notify(f"Cleared {removed} finished run(s) from the chart and table.")
+        if self.live_screen.is_current:
+            self.live_screen.show_board(force=True)
 
     # Actions
     def action_show(self, name: str) -> None:

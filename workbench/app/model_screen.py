@@ -25,6 +25,8 @@ from textual.worker import get_current_worker
 
 from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamField
+from workbench.app.requests import InspectRun
+from workbench.app.workspace import Workspace
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.params import Param
 from workbench.sampling_settings import TEMPERATURE, TOP_K
@@ -77,8 +79,9 @@ class ModelScreen(Screen):
         Binding("ctrl+t", "inspect", "Inspect this text", priority=True),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__(id="model")
+        self.workspace = workspace
         self.trained: Any = None
         self.loaded_dir: Path | None = None
         self._wanted: Path | None = None
@@ -116,13 +119,13 @@ class ModelScreen(Screen):
     def _list_choices(self) -> None:
         from workbench.runs import list_runs
 
-        records = list_runs(self.app.runs_dir)  # type: ignore[attr-defined]
+        records = list_runs(self.workspace.runs_dir)
         self.app.call_from_thread(self._show_choices, records)
 
     def _show_choices(self, records: list[RunRecord]) -> None:
         options: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for track in reversed(self.app.board.tracks):  # type: ignore[attr-defined]
+        for track in reversed(self.workspace.board.tracks):
             if track.run_dir and track.run_dir not in seen:
                 options.append((f"this session: {track.label} · {Path(track.run_dir).name}", track.run_dir))
                 seen.add(track.run_dir)
@@ -165,7 +168,7 @@ class ModelScreen(Screen):
         try:
             from workbench.trained import load_trained
 
-            trained = load_trained(run_dir, registry=self.app.registry)  # type: ignore[attr-defined]
+            trained = load_trained(run_dir, registry=self.workspace.registry)
         except WorkbenchError as error:
             self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {error}")
             return
@@ -215,7 +218,7 @@ class ModelScreen(Screen):
             return
         classifies = self.query_one(ContentSwitcher).current == "classify-pane"
         text = self.query_one("#name-input", Input).value if classifies else self.generated_text.plain
-        self.app.inspect_run(self.loaded_dir, text or None)  # type: ignore[attr-defined]
+        self.post_message(InspectRun(self.loaded_dir, text or None))
 
     # Classifying
     def _classify(self, text: str, unknown: list[str]) -> None:

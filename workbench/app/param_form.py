@@ -66,7 +66,9 @@ class ParamField(Horizontal):
 
     @property
     def control(self) -> Input | Select | Switch:
-        return self.query_one(".param-control")  # type: ignore[return-value]
+        control = self.query_one(".param-control")
+        assert isinstance(control, (Input, Select, Switch))
+        return control
 
     @property
     def value(self) -> Any:

@@ -1,6 +1,7 @@
 """The runs screen: every run in the runs directory with its key numbers; the highlighted run's
 curves and summary below, or (key v) a classifier's per-class accuracy and confusion matrix. From
-here a run can be resumed, added to the comparison, used (enter or u) or inspected.
+here a run can be resumed, added to the comparison, used (enter or u) or inspected: the screen
+asks, and the App does it (workbench.app.requests).
 
 A run whose process was killed while it trained shows as "interrupted" (workbench.run_lock) and
 resumes from its last checkpoint with r. Run ids, paths and samples are shown as plain text."""
@@ -23,7 +24,9 @@ from workbench.app.chart import LineChart, Series
 from workbench.app.class_report import class_report
 from workbench.app.history import load_track
 from workbench.app.nav_bar import NavBar
+from workbench.app.requests import CompareRun, InspectRun, StartRuns, UseModel
 from workbench.app.tracking import PALETTE, RunTrack
+from workbench.app.workspace import Workspace
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration, format_number
 from workbench.runs import INTERRUPTED
@@ -76,8 +79,9 @@ class RunsScreen(Screen):
                 tooltip="A classifier's per-class accuracy and confusion matrix, or back to its curves"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__(id="runs")
+        self.workspace = workspace
         self.records: list[RunRecord] = []
         self.opened: RunTrack | None = None
         self.order = ORDERS[0]
@@ -99,7 +103,7 @@ class RunsScreen(Screen):
 
     @property
     def runs_dir(self) -> Path:
-        return self.app.runs_dir  # type: ignore[attr-defined]
+        return self.workspace.runs_dir
 
     def action_reload(self) -> None:
         self._list_runs(self.runs_dir)
@@ -207,31 +211,23 @@ class RunsScreen(Screen):
             self.notify(str(error), title="Cannot resume", severity="error", timeout=8)
             return
         config.runs_dir = self.runs_dir
-        self.app.start_runs(config, resume=record.run_dir)  # type: ignore[attr-defined]
+        self.post_message(StartRuns(config, resume=record.run_dir))
 
     def action_add(self) -> None:
         record = self._record_or_warn()
         if record is None or self.opened is None or self.opened.run_id != record.run_id:
             return
-        board = self.app.board  # type: ignore[attr-defined]
-        if board.holding(record.run_dir) is not None:
-            self.notify(f"{record.run_id} is already in the comparison (F3).", severity="warning")
-            return
-        track = board.add(record.cell, cell=record.cell, task=record.task, dataset=record.dataset,
-                          run_id=record.run_id, metric=record.metric_name,
-                          higher_is_better=bool(record.summary.get("higher_is_better", False)))
-        load_track(record.run_dir, track, record.summary)
-        self.notify(f"Added {record.run_id} to the comparison (F3).")
+        self.post_message(CompareRun(record))
 
     def action_use(self) -> None:
         record = self._record_or_warn()
         if record is not None:
-            self.app.use_model(record.run_dir)  # type: ignore[attr-defined]
+            self.post_message(UseModel(record.run_dir))
 
     def action_inspect(self) -> None:
         record = self._record_or_warn()
         if record is not None:
-            self.app.inspect_run(record.run_dir)  # type: ignore[attr-defined]
+            self.post_message(InspectRun(record.run_dir))
 
 
 def _runs_table() -> DataTable:

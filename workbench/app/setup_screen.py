@@ -23,7 +23,9 @@ from workbench.app.confirm_screen import ConfirmScreen
 from workbench.app.logger_picker import LoggerPicker
 from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamForm
+from workbench.app.requests import ChangeRunsDir, StartRuns
 from workbench.app.tick_list import TickList
+from workbench.app.workspace import Workspace
 from workbench.atomic import atomic_write
 from workbench.errors import ConfigError
 
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
 
 
 class SetupScreen(Screen):
-    """Choose plugins and options; `start` hands a RunConfig (one run per chosen cell) to the app."""
+    """Choose plugins and options; `start` asks the App to run a RunConfig (one run per chosen cell)."""
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start", priority=True),
@@ -42,8 +44,9 @@ class SetupScreen(Screen):
         Binding("ctrl+s", "save_config", "Save config", priority=True),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, workspace: Workspace) -> None:
         super().__init__(id="setup")
+        self.workspace = workspace
         self.registry: Registry | None = None
         self._forms: dict[str, ParamForm] = {}
         self._loggers: LoggerPicker | None = None  # made once the registry says which are installed
@@ -234,7 +237,7 @@ class SetupScreen(Screen):
             plugin_options={cell: values for cell in cells if (values := self._values("cell", cell))},
             cells=cells,
             loggers=self._loggers.chosen if self._loggers is not None else [],
-            runs_dir=self.app.runs_dir,  # type: ignore[attr-defined]
+            runs_dir=self.workspace.runs_dir,
             corpora=self._corpora,
         )
 
@@ -286,7 +289,7 @@ class SetupScreen(Screen):
             self.notify(str(error), title="Cannot start", severity="error", timeout=8)
             return
         self.remember()
-        self.app.start_runs(config)  # type: ignore[attr-defined]
+        self.post_message(StartRuns(config))
 
     def remember(self) -> None:
         """Keep the set-up on screen for the next launch, if it is a complete one."""
@@ -331,7 +334,7 @@ class SetupScreen(Screen):
             self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
             return
         if config.runs_dir is not None:
-            self.app.runs_dir = config.runs_dir  # type: ignore[attr-defined]
+            self.post_message(ChangeRunsDir(config.runs_dir))
         self.notify(f"Loaded {path}.")
 
     def action_save_config(self) -> None:

@@ -157,8 +157,9 @@ class RunTrack:
         curve = []
         for step, loss in points:
             where = self.positions.get(int(step))
-            if where is not None and where[index] is not None:
-                curve.append((float(where[index]), loss))  # type: ignore[arg-type]
+            position = where[index] if where is not None else None
+            if position is not None:
+                curve.append((float(position), loss))
         return curve
 
     def standing(self) -> dict[str, Any]:
