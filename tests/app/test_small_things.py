@@ -78,3 +78,13 @@ async def test_a_classifier_shows_its_per_class_numbers_and_confusion_matrix(
         assert rows["Russian"] == ["82%", "11", "2", "·", "9"]
         await pilot.press("v")
         assert screen.query_one("#run-views").current == "run-detail"
+
+
+def test_the_app_finds_runs_where_the_cli_writes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from workbench.app.main import WorkbenchApp
+    from workbench.runs import RUNS_DIR_ENV
+
+    monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path / "elsewhere"))
+    assert WorkbenchApp().runs_dir == tmp_path / "elsewhere"
+    monkeypatch.delenv(RUNS_DIR_ENV)
+    assert WorkbenchApp().runs_dir == Path("runs")

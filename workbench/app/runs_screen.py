@@ -29,7 +29,7 @@ from workbench.app.tracking import PALETTE, RunTrack
 from workbench.app.workspace import Workspace
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration, format_number
-from workbench.runs import INTERRUPTED
+from workbench.runs import CONFIG_FILE, INTERRUPTED
 from workbench.studies.outcome import study_label
 
 if TYPE_CHECKING:
@@ -206,7 +206,7 @@ class RunsScreen(Screen):
             return
 
         try:
-            config = RunConfig.from_toml(record.run_dir / "config.toml")
+            config = RunConfig.from_toml(record.run_dir / CONFIG_FILE)
         except WorkbenchError as error:
             self.notify(str(error), title="Cannot resume", severity="error", timeout=8)
             return
