@@ -38,6 +38,11 @@ class DownloadFailed(Exception):
     exit_code = 1
 
 
+def describe_error(error: BaseException) -> str:
+    """An error as a person reads it: a WorkbenchError's own paragraph, else its type and message."""
+    return str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
+
+
 def traceback_text(error: BaseException) -> str:
     """The full Python traceback of `error`, its causes included, as Python prints it (for --debug)."""
     return "".join(traceback.format_exception(type(error), error, error.__traceback__))

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from workbench.cells import Recurrent
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.errors import ConfigError, WorkbenchError, describe_error
 from workbench.tasks import Batch, Task
 
 
@@ -87,9 +87,9 @@ class Blame:
 
     def describe(self, error: BaseException) -> str:
         """`cell 'x' raised RuntimeError: ...`, or the error alone when no plugin is to blame."""
+        text = describe_error(error)
         if isinstance(error, WorkbenchError):
-            return str(error)
-        text = f"{type(error).__name__}: {error}"
+            return text
         owner = self.owner(error)
         return f"{owner} raised {text}" if owner else text
 

@@ -56,3 +56,19 @@ def test_runs_in_the_app_leave_the_ui_thread_a_core(monkeypatch):
     queue.poll()
     (run,) = SlowToOpen.built
     assert run.competing_threads == 1
+
+
+class BrokenToOpen(SlowToOpen):
+    """Stands in for engine.Run: its constructor fails, as a plugin's bug or bad input would."""
+
+    def __init__(self, config: RunConfig, **kwargs: object) -> None:
+        raise ValueError("no such thing")
+
+
+def test_a_run_that_cannot_open_says_why_on_its_track(monkeypatch):
+    monkeypatch.setattr(workbench.engine, "Run", BrokenToOpen)
+    queue = RunQueue(Board(), lambda work: work())
+    (track,) = queue.enqueue(RunConfig(dataset="names", cell="gru", task="classify"))
+    queue.poll()
+    queue.poll()
+    assert track.error == "ValueError: no such thing"

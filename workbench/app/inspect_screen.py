@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 from workbench.app.inspect_pane import InspectPane, InspectView, Snapshot
 from workbench.app.nav_bar import NavBar
 from workbench.app.workspace import Workspace
-from workbench.errors import WorkbenchError
+from workbench.errors import describe_error
 
 if TYPE_CHECKING:
     from workbench.inspection.inspector import Inspector
@@ -240,7 +240,7 @@ class InspectScreen(Screen):
             snapshot = _snapshot(inspector, text) if text.strip() else None
             picks = _picks(trained) if first and side == "left" else None
         except Exception as error:  # noqa: BLE001 - a broken run must not end the app
-            self.app.call_from_thread(self._failed, side, run_dir, _describe(error))
+            self.app.call_from_thread(self._failed, side, run_dir, describe_error(error))
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._loaded, side, run_dir, text, inspector, snapshot, picks)
@@ -249,7 +249,7 @@ class InspectScreen(Screen):
         try:
             snapshot = _snapshot(inspector, text)
         except Exception as error:  # noqa: BLE001 - shown in the pane, the app keeps working
-            self.app.call_from_thread(self._failed, side, run_dir, _describe(error))
+            self.app.call_from_thread(self._failed, side, run_dir, describe_error(error))
             return
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._read, side, run_dir, text, snapshot)
@@ -395,10 +395,6 @@ def _snapshot(inspector: Inspector, text: str) -> Snapshot:
     inspection = inspector.inspect(text)
     label = f"step {inspection.step}" if inspection.step is not None else "best weights"
     return Snapshot(label, inspection)
-
-
-def _describe(error: BaseException) -> str:
-    return str(error) if isinstance(error, WorkbenchError) else f"{type(error).__name__}: {error}"
 
 
 def _picks(trained: Any) -> list[tuple[str, str]]:

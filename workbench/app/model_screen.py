@@ -27,7 +27,7 @@ from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamField
 from workbench.app.requests import InspectRun
 from workbench.app.workspace import Workspace
-from workbench.errors import ConfigError, WorkbenchError
+from workbench.errors import ConfigError, WorkbenchError, describe_error
 from workbench.params import Param
 from workbench.sampling_settings import TEMPERATURE, TOP_K
 
@@ -169,12 +169,8 @@ class ModelScreen(Screen):
             from workbench.trained import load_trained
 
             trained = load_trained(run_dir, registry=self.workspace.registry)
-        except WorkbenchError as error:
-            self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {error}")
-            return
         except Exception as error:  # noqa: BLE001 - a broken checkpoint must not end the app
-            reason = f"{type(error).__name__}: {error}"
-            self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {reason}")
+            self.app.call_from_thread(self._failed, f"Cannot use {run_dir.name}: {describe_error(error)}")
             return
         self.app.call_from_thread(self._loaded, run_dir, trained)
 

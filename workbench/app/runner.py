@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from workbench import events as ev
 from workbench.app.feed import EventFeed
 from workbench.app.tracking import Board, RunTrack
-from workbench.errors import CheckpointError
+from workbench.errors import CheckpointError, describe_error
 from workbench.runs import read_event_log
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ class RunQueue:
             self.active = Active(run, feed, pending.track)
             run.start()
         except Exception as error:  # noqa: BLE001 - shown on the run's log, the app keeps working
-            feed.push(ev.RunFailed(run_id="", error=_describe(error), step=0))
+            feed.push(ev.RunFailed(run_id="", error=describe_error(error), step=0))
             self.active = Active(None, feed, pending.track)
         finally:
             self._opening = False
@@ -162,11 +162,3 @@ def _replay(run_dir: Path, feed: EventFeed) -> None:
     for event in log.events:
         if not isinstance(event, (ev.RunFinished, ev.RunFailed)):  # those ended a session, not the run
             feed.push(event)
-
-
-def _describe(error: BaseException) -> str:
-    from workbench.errors import WorkbenchError
-
-    if isinstance(error, WorkbenchError):
-        return str(error)
-    return f"{type(error).__name__}: {error}"
