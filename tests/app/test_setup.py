@@ -33,6 +33,20 @@ async def test_bad_value_is_explained_beside_its_field_and_blocks_start(app) -> 
 
 
 @pilot_test
+async def test_a_form_refuses_what_a_run_would_refuse_and_changes_nothing(app) -> None:
+    from workbench.errors import ConfigError
+
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot)
+        lstm = form(app, "cell", "lstm")
+        with pytest.raises(ConfigError, match="cell 'lstm' has no parameter 'hiden_size'.*hidden_size"):
+            lstm.load({"layers": 3, "hiden_size": 8})
+        with pytest.raises(ConfigError, match="cell 'lstm'.layers = 0 is too small"):
+            lstm.load({"layers": 0})
+        assert lstm.field("layers").value == 2
+
+
+@pilot_test
 async def test_forms_follow_the_chosen_plugins_and_task_defaults(app) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Select, Static, Switch
 
 from workbench.app.source_preview import SourcePreview, summarises_its_source
 from workbench.errors import ConfigError
-from workbench.params import Param
+from workbench.params import Param, resolve
 
 if TYPE_CHECKING:
     from workbench.datasets import Dataset
@@ -187,14 +187,9 @@ class ParamForm(Vertical):
         return [field.error for field in self.fields if not field.validate_now() and field.error]
 
     def load(self, values: Mapping[str, Any]) -> None:
-        """Fill the form from a config; unknown names are a ConfigError naming them."""
-        names = {param.name for param in self.params}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ConfigError(
-                f"{self.owner} has no parameter {unknown[0]!r}: its parameters are "
-                f"{', '.join(sorted(names)) or '(none)'}."
-            )
+        """Fill the form from a config; values a run would refuse (an unknown name, a bad value)
+        are the same ConfigError here, raised before any field changes."""
+        resolve(self.owner, self.params, values)
         for field in self.fields:
             if field.param.name in values:
                 field.set_value(values[field.param.name])
