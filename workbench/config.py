@@ -29,7 +29,7 @@ from typing import Any
 
 from workbench.errors import ConfigError
 from workbench.formatting import format_value
-from workbench.params import Param
+from workbench.params import Param, resolve
 from workbench.registry import PluginInfo, Registry
 
 if sys.version_info >= (3, 11):
@@ -329,16 +329,7 @@ def resolve_train(values: dict[str, Any], task_defaults: dict[str, Any] | None =
     defaults = dict(task_defaults or {})
     if any(name in values for name in BOUNDS):
         defaults = {name: value for name, value in defaults.items() if name not in BOUNDS}
-    given = {**defaults, **values}
-    declared = {param.name: param for param in TRAIN_PARAMS}
-    unknown = sorted(set(given) - set(declared))
-    if unknown:
-        raise ConfigError(
-            f"train has no parameter {unknown[0]!r}: its parameters are {', '.join(sorted(declared))}."
-        )
-    train = train_defaults()
-    for name, raw in given.items():
-        train[name] = declared[name].parse(raw, TRAIN_OWNER)
+    train = resolve(TRAIN_OWNER, TRAIN_PARAMS, {**defaults, **values})
     if not (train["epochs"] or train["steps"] or train["time_budget"]):
         raise ConfigError(
             "The run has no end: set train.epochs, train.steps or train.time_budget (seconds) "
