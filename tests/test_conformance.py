@@ -407,6 +407,17 @@ def test_unknown_names_are_config_errors():
         check_plugin("no-such-cell")
 
 
+def test_a_name_used_by_two_kinds_needs_its_kind():
+    with registered(cell(ElmanStep, "classify")):
+        with pytest.raises(ConfigError, match="'classify' is both a cell and a task: give the kind too"):
+            check_plugin("classify")
+        assert not failures(check_plugin("classify", kind="cell"))
+        with pytest.raises(ConfigError, match="no task named 'elman'"):
+            check_plugin("elman", kind="task")
+        with pytest.raises(ConfigError, match="no plugin kind 'model'"):
+            check_plugin("classify", kind="model")
+
+
 def test_cli_check_exit_codes_and_reasons(capsys):
     with registered(cell(ElmanStep, "elman-ok"), cell(UnusedParameterStep, "elman-unused")):
         assert main(["plugins", "check", "elman-ok"]) == 0

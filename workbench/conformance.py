@@ -42,7 +42,7 @@ from workbench.inspection.features import Feature, Passage
 from workbench.loggers import Logger
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
-from workbench.registry import KINDS, PluginInfo, Registry, default_registry
+from workbench.registry import Registry, default_registry
 from workbench.tasks import Task
 
 FORMS = ("classification", "generation")
@@ -73,34 +73,11 @@ def failures(results: Iterable[CheckResult]) -> list[CheckResult]:
     return [result for result in results if not result.passed]
 
 
-def find_plugin(name: str, kind: str | None = None, registry: Registry | None = None) -> PluginInfo:
-    """The installed plugin called `name` (of `kind`, if given), or a ConfigError saying why not."""
-    registry = registry or default_registry()
-    if kind is not None:
-        if kind not in KINDS:
-            raise ConfigError(f"There is no plugin kind {kind!r}: choose one of {', '.join(KINDS)}.")
-        if name not in registry.plugins[kind]:
-            raise ConfigError(_unknown_message(registry, name, (kind,)))
-        return registry.plugins[kind][name]
-    matches = [registry.plugins[k][name] for k in KINDS if name in registry.plugins[k]]
-    if not matches:
-        raise ConfigError(_unknown_message(registry, name, KINDS))
-    if len(matches) > 1:
-        kinds = " and ".join(info.kind for info in matches)
-        raise ConfigError(f"{name!r} is both a {kinds}: add --kind to say which one to check.")
-    return matches[0]
-
-
-def _unknown_message(registry: Registry, name: str, kinds: Iterable[str]) -> str:
-    installed = ", ".join(n for k in kinds for n in registry.names(k)) or "(none)"
-    return f"No plugin named {name!r} is installed: the installed ones are {installed}." + registry.hint(name)
-
-
 def check_plugin(target: str | type[Plugin], kind: str | None = None, registry: Registry | None = None,
                  corpus_root: Path | None = None) -> list[CheckResult]:
     """Run the contract of a plugin given by class or by installed name (a dataset's data checks
     load from `corpus_root` when it is given)."""
-    cls = find_plugin(target, kind, registry).cls if isinstance(target, str) else target
+    cls = (registry or default_registry()).find(target, kind).cls if isinstance(target, str) else target
     if isinstance(cls, type) and issubclass(cls, Cell):
         return check_cell(cls)
     if isinstance(cls, type) and issubclass(cls, Dataset):

@@ -129,6 +129,24 @@ class Registry:
             raise ConfigError(message + self.hint(name))
         return found
 
+    def find(self, name: str, kind: str | None = None) -> PluginInfo:
+        """The plugin called `name`, of any kind unless `kind` is given (`get` when it is), or a
+        ConfigError saying why not: none is called that, or plugins of several kinds are."""
+        if kind is not None:
+            if kind not in KINDS:
+                raise ConfigError(f"There is no plugin kind {kind!r}: choose one of {', '.join(KINDS)}.")
+            return self.get(kind, name)
+        matches = [self.plugins[k][name] for k in KINDS if name in self.plugins[k]]
+        if not matches:
+            installed = ", ".join(n for k in KINDS for n in self.names(k)) or "(none)"
+            raise ConfigError(f"No plugin named {name!r} is installed: the installed ones are {installed}."
+                              + self.hint(name))
+        if len(matches) > 1:
+            kinds = " and a ".join(info.kind for info in matches)
+            raise ConfigError(f"{name!r} is both a {kinds}: give the kind too (--kind for "
+                              "`workbench plugins check`).")
+        return matches[0]
+
     def refused(self, name: str, kind: str | None = None) -> list[PluginProblem]:
         """The problems that kept a plugin called `name` (of `kind`, if given) from loading."""
         return [problem for problem in self.problems

@@ -93,7 +93,7 @@ def print_traceback(text: str, console: Console) -> None:
 
 
 def check_plugin_command(args: argparse.Namespace) -> int:
-    from workbench.conformance import CheckResult, check_plugin, find_plugin
+    from workbench.conformance import CheckResult, check_plugin
 
     registry = default_registry()
     refused = registry.refused(args.name, args.kind)
@@ -107,7 +107,7 @@ def check_plugin_command(args: argparse.Namespace) -> int:
             for problem in refused:
                 print_traceback(problem.traceback, terminal_console())
         return code
-    info = find_plugin(args.name, args.kind, registry)
+    info = registry.find(args.name, args.kind)
     title = f"{info.kind} {info.name!r} from {info.source}" + (f" {info.version}" if info.version else "")
     code = _report_checks(args, title, check_plugin(info.cls, corpus_root=args.corpora))
     if not args.json:
