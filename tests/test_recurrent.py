@@ -177,3 +177,13 @@ def test_impossible_lengths_are_refused_in_words(twin, bad):
     for model in build_twins(twin):
         with pytest.raises(ValueError, match="length"):
             model(random_inputs(), lengths=torch.tensor(bad))
+
+
+def test_the_layers_import_nothing_of_the_plugin_contract():
+    """workbench.cells builds on workbench.recurrent, never the other way round: no import cycle."""
+    import subprocess
+    import sys
+
+    code = "import sys, workbench.recurrent; print('workbench.cells' in sys.modules)"
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

@@ -1,9 +1,19 @@
-"""Running recurrent layers over padded batches: torch.nn's fused modules and hand-written step cells.
+"""Recurrent layer stacks over padded batches: their contract, torch.nn's fused modules and
+hand-written step cells.
 
-`NativeRecurrent` adapts torch.nn.RNN/LSTM/GRU to the workbench `Recurrent` contract (state
-tuples, variable lengths through packing). `StepRecurrent` runs a `StepCell` through time itself:
-the loop, stacking, direction, masking past each sequence's end and state handling all live here,
-once, so a cell author writes only the math of one step.
+`Recurrent` is what every cell builds and `StepCell` is one time step as a custom cell's author
+writes it; workbench.cells offers both to plugin authors. State, for every cell, is a tuple of
+tensors each shaped (layers * directions, batch, size): `(h,)` for RNN and GRU, `(h, c)` for LSTM.
+The first tensor is always the output state h.
+
+`NativeRecurrent` adapts torch.nn.RNN/LSTM/GRU to the `Recurrent` contract (state tuples, variable
+lengths through packing). `StepRecurrent` runs a `StepCell` through time itself: the loop,
+stacking, direction, masking past each sequence's end and state handling all live here, once, so
+a cell author writes only the math of one step.
+
+A step cell also names its *probes*: the intermediate values of a step worth seeing (gates,
+candidates, a cell state). Its `forward` hands them to `record`, which does nothing unless
+workbench.inspection is listening, so training pays nothing for them.
 
 A `StepRecurrent` names its cells `l0`, `l0_reverse`, `l1`, ... after torch.nn's parameter suffixes,
 so `load_native_weights` can copy `weight_ih_l0_reverse` into `cells.l0_reverse.weight_ih`.
@@ -11,14 +21,83 @@ so `load_native_weights` can copy `weight_ih_l0_reverse` into `cells.l0_reverse.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from workbench.cells import Recurrent, State, StepCell
 from workbench.errors import ConfigError
+
+State = tuple[Tensor, ...]
+
+
+class Recurrent(nn.Module):
+    """A stack of recurrent layers. Subclasses set `output_size` and `num_directions`."""
+
+    output_size: int
+    num_directions: int
+    num_layers: int
+
+    def forward(
+        self, inputs: Tensor, state: State | None = None, lengths: Tensor | None = None
+    ) -> tuple[Tensor, State]:
+        """Run `inputs` (batch, time, features) from `state` (zeros when None).
+
+        `lengths` (batch,) marks where each padded sequence really ends: outputs past that are
+        zeros and the returned state is the state at each sequence's own last step.
+        Returns outputs (batch, time, output_size) and the final state.
+        """
+        raise NotImplementedError
+
+    def summary(self, state: State) -> Tensor:
+        """The last layer's final h of every direction, concatenated: (batch, output_size)."""
+        h = state[0]
+        return torch.cat(list(h[-self.num_directions :]), dim=-1)
+
+
+ProbeSink = Callable[[dict[str, Tensor]], None]
+
+
+class StepCell(nn.Module):
+    """One time step of a recurrent cell, as its author writes it.
+
+    `__init__(input_size, hidden_size, **options)` receives the plugin's options other than the
+    common ones (hidden_size, layers, dropout, bidirectional). `state_sizes` gives the size of each
+    state tensor, h first. `project_input` may precompute the state-independent part of the step
+    for all time steps at once (one large matrix product instead of one per step); `forward`
+    receives one time step of its result.
+
+    `probes` maps the name of each intermediate value worth seeing to what it shows; `forward`
+    passes them to `record` by those names, each shaped (batch, hidden_size). The output h needs
+    no probe: inspection records it for every cell.
+    """
+
+    probes: ClassVar[dict[str, str]] = {}
+    probe_sink: ProbeSink | None = None  # set by workbench.inspection while it records
+
+    def __init__(self, input_size: int, hidden_size: int, **options: Any):
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+
+    @property
+    def state_sizes(self) -> tuple[int, ...]:
+        return (self.hidden_size,)
+
+    def project_input(self, inputs: Tensor) -> Tensor:
+        """(time, batch, input_size) -> (time, batch, anything); identity unless overridden."""
+        return inputs
+
+    def forward(self, x_t: Tensor, state: State) -> tuple[Tensor, State]:
+        """One step: x_t (batch, *) and state tensors (batch, size) -> output h_t, new state."""
+        raise NotImplementedError
+
+    def record(self, **values: Tensor) -> None:
+        """Offer this step's probe values to an inspector; a no-op unless one is listening."""
+        if self.probe_sink is not None:
+            self.probe_sink(values)
 
 
 def _check_lengths(lengths: Tensor, batch: int, time: int) -> None:
