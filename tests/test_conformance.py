@@ -427,3 +427,23 @@ def test_cli_check_exit_codes_and_reasons(capsys):
         assert "FAIL" in out and "peephole" in out and "8 of 9" in out
         assert main(["plugins", "check", "elman-nope"]) == 2
         assert "elman-nope" in capsys.readouterr().err
+
+
+def test_assert_conforms_checks_any_kind_features_included():
+    from workbench_plugins.features import InWord, LinePosition
+
+    from workbench.inspection.features import Feature, Passage
+    from workbench.testing import assert_conforms
+
+    class Short(Feature):
+        name = "short"
+        description = "one number too few"
+
+        def values(self, passage: Passage) -> list[float]:
+            return [0.0] * (len(passage.text) - 1)
+
+    assert_conforms(LinePosition)
+    assert_conforms(InWord)
+    assert_conforms(cell(ElmanStep))
+    with pytest.raises(AssertionError, match=r"breaks 1 of 2 checks:\n  - one number per character: short"):
+        assert_conforms(Short)

@@ -169,14 +169,3 @@ def test_divina_tiny_splits_and_too_large_fractions(tiny_corpora: Path) -> None:
 
 def test_strip_punctuation_keeps_letters_spaces_and_newlines() -> None:
     assert strip_punctuation("«Tant’ è amara», disse:—Or\nl’amor.") == "Tant è amara disse Or\nlamor"
-
-
-def test_both_datasets_expose_the_vocabulary_of_their_training_split(tiny_corpora: Path) -> None:
-    names = NamesDataset(corpus_root=tiny_corpora)
-    train_names = "".join(example.text for example in names.classification(0).train)
-    assert names.vocabulary(0) == sorted(set(train_names))
-    assert NamesDataset({"lowercase": True}, corpus_root=tiny_corpora).vocabulary(0) == sorted(
-        set(train_names.lower()))
-    poem = DivinaDataset(corpus_root=tiny_corpora)
-    assert "•" in poem.vocabulary(0) and "\n" in poem.vocabulary(0)
-    assert poem.vocabulary(0) == sorted(set("".join(doc.text for doc in poem.generation(0).train)))

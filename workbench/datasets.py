@@ -198,15 +198,3 @@ class Dataset(Plugin):
         is typed and `workbench corpora check` can list it; the others return None.
         """
         return None
-
-    def vocabulary(self, seed: int) -> list[str]:
-        """Every character of the training split, sorted: what a model of this data reads.
-
-        Characters that occur only in validation or test are left out on purpose: a model meets
-        them as unknown, as it would meet any new text.
-        """
-        if "generation" in self.forms:
-            texts = [document.text for document in self.generation(seed).train]
-        else:
-            texts = [example.text for example in self.classification(seed).train]
-        return sorted(set().union(*texts))
