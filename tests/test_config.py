@@ -56,6 +56,19 @@ def test_toml_layout_reads_and_writes_back(tmp_path: Path) -> None:
     assert RunConfig.from_toml(write(tmp_path, config.to_toml())) == config
 
 
+def test_a_written_config_reads_back_equal_whatever_its_values_hold(tmp_path: Path) -> None:
+    config = RunConfig(
+        "text", "rnn.v2", "generate",  # a name that is no bare TOML key
+        dataset_options={"path": 'C:\\corpora\\"Dante"\n«Inferno» \t ☃', "lowercase": True},
+        cell_options={"hidden_size": 8, "dropout": 0.25, "nonlinearity": "relu"},
+        task_options={"temperature": 1e-05, "prompt": "nel mezzo # not a comment"},
+        train={"steps": 3, "time_budget": float("inf"), "learning_rate": 3e-3},
+        loggers=["csv", "tensorboard"],
+    )
+    text = config.to_toml()
+    assert RunConfig.from_toml(write(tmp_path, text)) == config
+
+
 def test_resolve_applies_task_defaults_under_the_persons_values(tmp_path: Path) -> None:
     registry = default_registry()
     gru, lstm = RunConfig.from_toml(write(tmp_path, GOOD)).per_cell()

@@ -15,6 +15,7 @@ from workbench_plugins.loggers.csv_table import CSV_FILE, FIRST_COLUMNS
 from workbench_plugins.loggers.tensorboard_events import TensorBoardLogger
 
 from workbench.cli import main
+from workbench.config import RunConfig
 from workbench.conformance import check_logger, check_plugin, failures
 from workbench.engine import Run
 from workbench.errors import ConfigError
@@ -155,9 +156,9 @@ def test_loggers_are_chosen_on_the_command_line_and_recorded_with_the_run(
     assert (run_dir / CSV_FILE).is_file() and (run_dir / METRICS_FILE).is_file()
     assert list(run_dir.glob("events.out.tfevents.*"))
     assert read_run(run_dir).status == "completed"
-    recorded = (run_dir / "config.toml").read_text(encoding="utf-8")
-    assert 'loggers = ["csv", "tensorboard"]' in recorded
-    assert "[tensorboard]\nflush_seconds = 10.0" in recorded
+    recorded = RunConfig.from_toml(run_dir / "config.toml")
+    assert recorded.loggers == ["csv", "tensorboard"]
+    assert recorded.plugin_options["tensorboard"] == {"flush_seconds": 10.0}
 
 
 def test_choosing_tensorboard_without_it_installed_names_the_install_command(
@@ -276,8 +277,6 @@ def test_jsonl_is_always_on_even_when_the_plugin_selection_leaves_it_out(
 
 
 def test_logger_options_and_names_in_a_config(tmp_path: Path) -> None:
-    from workbench.config import RunConfig
-
     path = tmp_path / "run.toml"
     head = 'dataset = "names"\ncell = "gru"\ntask = "classify"\n[train]\n'
     logged = 'loggers = ["tensorboard", "jsonl"]\n[tensorboard]\nflush_seconds = 2\n'

@@ -20,15 +20,15 @@ TOML layout (a key cannot be both a string and a table, so a table names its plu
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from workbench.errors import ConfigError
-from workbench.formatting import format_value
 from workbench.params import Param, resolve
 from workbench.registry import PluginInfo, Registry
 
@@ -178,7 +178,7 @@ class RunConfig:
 
     def to_toml(self) -> str:
         """The config as TOML text that `from_toml` reads back to an equal config."""
-        return dumps_toml(self.to_dict())
+        return tomli_w.dumps(self.to_dict())
 
     # Changing
     def apply_overrides(self, overrides: Iterable[str]) -> RunConfig:
@@ -366,20 +366,3 @@ def _split_override(override: str) -> tuple[str, str, str]:
 
 def _optional_path(value: Any) -> Path | None:
     return Path(value).expanduser() if value else None
-
-
-# A small TOML writer: top-level scalars and lists of strings, then flat tables of scalars.
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def dumps_toml(data: dict[str, Any]) -> str:
-    lines = [f"{_key(k)} = {format_value(v)}" for k, v in data.items() if not isinstance(v, dict)]
-    for name, table in data.items():
-        if isinstance(table, dict):
-            lines.append(f"\n[{_key(name)}]")
-            lines.extend(f"{_key(k)} = {format_value(v)}" for k, v in table.items())
-    return "\n".join(lines) + "\n"
-
-
-def _key(key: str) -> str:
-    return key if _BARE_KEY.fullmatch(key) else format_value(key)
