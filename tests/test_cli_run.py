@@ -164,10 +164,12 @@ def test_resuming_with_a_new_bound_replaces_the_recorded_ones(tmp_path: Path) ->
         'dataset = "divina"\ncell = "gru"\ntask = "generate"\n[train]\nepochs = 12\nsteps = 0\n'
         'time_budget = 0.0\nbatch_size = 8\n', encoding="utf-8")
     args = build_parser().parse_args(["run", "--resume", str(run_dir), "--steps", "500"])
-    train = build_config(args).resolve(registry_module.default_registry()).train
+    (resolved,) = build_config(args).resolve(registry_module.default_registry())
+    train = resolved.train
     assert (train["epochs"], train["steps"], train["batch_size"]) == (0, 500, 8)
     args = build_parser().parse_args(["run", "--resume", str(run_dir), "--batch-size", "16"])
-    assert build_config(args).resolve(registry_module.default_registry()).train["epochs"] == 12
+    (resolved,) = build_config(args).resolve(registry_module.default_registry())
+    assert resolved.train["epochs"] == 12
 
 
 def test_run_help_shows_the_defaults_runs_really_get(capsys: pytest.CaptureFixture) -> None:

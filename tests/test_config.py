@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from workbench.config import TRAIN_PARAMS, RunConfig
+from workbench.config import TRAIN_PARAMS, Compare, RunConfig
 from workbench.datasets import Dataset
 from workbench.errors import ConfigError
 from workbench.hookspecs import hookimpl
@@ -48,12 +48,26 @@ def test_train_params_are_well_declared() -> None:
 
 
 def test_toml_layout_reads_and_writes_back(tmp_path: Path) -> None:
-    config = RunConfig.from_toml(write(tmp_path, GOOD))
-    assert config.cells == ["gru", "lstm"] and config.cell == "gru"
-    assert config.cell_options == {"hidden_size": 32}
-    assert config.plugin_options == {"gru": {"layers": 1}}
-    assert config.dataset_options == {"lowercase": True}
-    assert RunConfig.from_toml(write(tmp_path, config.to_toml())) == config
+    compare = Compare.from_toml(write(tmp_path, GOOD))
+    assert compare.cells == ("gru", "lstm") and compare.base.cell == "gru"
+    assert compare.base.cell_options == {"hidden_size": 32}
+    assert compare.base.plugin_options == {"gru": {"layers": 1}}
+    assert compare.base.dataset_options == {"lowercase": True}
+    assert Compare.from_toml(write(tmp_path, compare.to_toml())) == compare
+
+
+def test_a_compare_yields_one_config_per_cell_and_is_no_single_run(tmp_path: Path) -> None:
+    compare = Compare.from_toml(write(tmp_path, GOOD))
+    assert [config.cell for config in compare.configs()] == ["gru", "lstm"]
+    assert {config.dataset for config in compare.configs()} == {"names"}
+    assert Compare(RunConfig("names", "gru", "classify"), ("lstm", "rnn")).base.cell == "lstm"
+    assert Compare(RunConfig("names", "gru", "classify")).cells == ("gru",)
+    with pytest.raises(ConfigError, match="compares the cells gru, lstm, but one run has one cell"):
+        RunConfig.from_toml(write(tmp_path, GOOD))
+    one = Compare.from_toml(write(tmp_path, 'dataset = "names"\ncells = ["gru"]\ntask = "classify"\n'))
+    assert RunConfig.from_toml(write(tmp_path, one.to_toml())) == one.base
+    lstm = compare.apply_overrides(["lstm.layers=3"]).configs()[1]
+    assert lstm.resolve(default_registry()).cell_options["layers"] == 3
 
 
 def test_a_written_config_reads_back_equal_whatever_its_values_hold(tmp_path: Path) -> None:
@@ -71,7 +85,7 @@ def test_a_written_config_reads_back_equal_whatever_its_values_hold(tmp_path: Pa
 
 def test_resolve_applies_task_defaults_under_the_persons_values(tmp_path: Path) -> None:
     registry = default_registry()
-    gru, lstm = RunConfig.from_toml(write(tmp_path, GOOD)).per_cell()
+    gru, lstm = Compare.from_toml(write(tmp_path, GOOD)).configs()
     resolved = gru.resolve(registry)
     assert resolved.cell_options["hidden_size"] == 32 and resolved.cell_options["layers"] == 1
     assert resolved.cell_options["bidirectional"] is True  # classify's cell default
@@ -184,14 +198,14 @@ def test_a_table_may_name_its_plugin(tmp_path: Path) -> None:
 
 def test_every_run_of_a_config_is_checked_and_every_table_must_name_a_chosen_plugin(tmp_path: Path) -> None:
     registry = default_registry()
-    stray = RunConfig.from_toml(write(tmp_path, 'dataset = "names"\ncell = "gru"\ntask = "classify"\n'
-                                                '[trian]\nsteps = 3\n'))
+    stray = Compare.from_toml(write(tmp_path, 'dataset = "names"\ncell = "gru"\ntask = "classify"\n'
+                                              '[trian]\nsteps = 3\n'))
     with pytest.raises(ConfigError, match=r"table \[trian\].*no chosen plugin"):
-        stray.resolve_each(registry)
-    compare = RunConfig("names", "gru", "classify", cells=["gru", "lstm"], train={"steps": 2},
-                        plugin_options={"lstm": {"layers": 0}})
+        stray.resolve(registry)
+    compare = Compare(RunConfig("names", "gru", "classify", train={"steps": 2},
+                                plugin_options={"lstm": {"layers": 0}}), ("gru", "lstm"))
     with pytest.raises(ConfigError, match="layers"):  # the second cell's mistake, before any run
-        compare.resolve_each(registry)
-    fine = RunConfig("names", "gru", "classify", cells=["gru", "lstm"], train={"steps": 2},
-                     plugin_options={"lstm": {"layers": 1}})
-    assert [resolved.cell.name for resolved in fine.resolve_each(registry)] == ["gru", "lstm"]
+        compare.resolve(registry)
+    fine = Compare(RunConfig("names", "gru", "classify", train={"steps": 2},
+                             plugin_options={"lstm": {"layers": 1}}), ("gru", "lstm"))
+    assert [resolved.cell.name for resolved in fine.resolve(registry)] == ["gru", "lstm"]

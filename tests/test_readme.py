@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import main
-from workbench.config import RunConfig
+from workbench.config import Compare
 from workbench.registry import default_registry
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -22,9 +22,9 @@ def test_the_config_example_resolves_against_the_installed_plugins(tmp_path):
     block = next(block for block in fenced_blocks("toml") if "[study]" not in block)
     path = tmp_path / "run.toml"
     path.write_text(block, encoding="utf-8")
-    config = RunConfig.from_toml(path)
-    assert config.cells == ["rnn", "lstm", "gru"]
-    for single in config.per_cell():
+    compare = Compare.from_toml(path)
+    assert compare.cells == ("rnn", "lstm", "gru")
+    for single in compare.configs():
         resolved = single.resolve(default_registry())
         assert resolved.dataset_options["lowercase"] is True
         assert resolved.cell_options["hidden_size"] == 256

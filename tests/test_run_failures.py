@@ -21,6 +21,7 @@ from workbench.app.runner import RunQueue
 from workbench.app.tracking import Board
 from workbench.cells import Recurrent, State
 from workbench.cli import main
+from workbench.config import Compare
 from workbench.engine import Run
 from workbench.errors import ConfigError, CorpusError
 from workbench.events import Event, RunFailed
@@ -145,7 +146,7 @@ def test_the_app_shows_bad_input_on_the_run_and_makes_no_directory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     queue = RunQueue(Board(), lambda work: threading.Thread(target=work, daemon=True).start())
-    (track,) = queue.enqueue(tiny_config(no_corpus(tmp_path, monkeypatch), tmp_path / "runs"))
+    (track,) = queue.enqueue(Compare(tiny_config(no_corpus(tmp_path, monkeypatch), tmp_path / "runs")))
     deadline = time.monotonic() + 60
     while not track.finished:
         assert time.monotonic() < deadline, "the run never ended"

@@ -1,8 +1,10 @@
 """What a run is made of: the chosen plugins, their raw options and the training parameters.
 
-A `RunConfig` holds names and raw values exactly as a person gave them (TOML file, `--set`, CLI
-flags or the app's forms). `resolve` checks every value against the declarations and fills in
-defaults, before any data is loaded, so a typo costs a second and not an epoch.
+A `RunConfig` is one run: names and raw values exactly as a person gave them (TOML file, `--set`,
+CLI flags or the app's forms). A `Compare` is several cells on the same settings, one RunConfig
+per cell: what a config file, the `run` command and the set-up screen describe. `resolve` checks
+every value against the declarations and fills in defaults, before any data is loaded, so a typo
+costs a second and not an epoch.
 
 TOML layout (a key cannot be both a string and a table, so a table names its plugin with `name`):
 
@@ -73,11 +75,11 @@ _TOP_KEYS = ("dataset", "cell", "cells", "task", *_PATH_KEYS)
 
 @dataclass
 class RunConfig:
-    """The plugins a run uses and every raw option, before validation.
+    """One run: the plugins it uses and every raw option, before validation.
 
-    `cells` lists several cells for a compare (each run on the same data, seed and budget);
     `plugin_options` holds options addressed to one chosen plugin by name (e.g. `gru.layers`),
     which win over the kind-wide tables; `loggers` names the chosen loggers (`[train] loggers`).
+    Several cells on the same data, seed and budget are a `Compare`.
     """
 
     dataset: str
@@ -88,24 +90,151 @@ class RunConfig:
     task_options: dict[str, Any] = field(default_factory=dict)
     train: dict[str, Any] = field(default_factory=dict)
     plugin_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    cells: list[str] = field(default_factory=list)
     loggers: list[str] = field(default_factory=list)
     runs_dir: Path | None = None
     corpora: Path | None = None
 
-    def __post_init__(self) -> None:
-        if not self.cells:
-            self.cells = [self.cell]
-
     # Reading and writing
     @classmethod
     def from_toml(cls, path: Path | str) -> RunConfig:
+        """Read the config of one run (a run directory's config.toml); a syntax or layout problem,
+        or a file that compares several cells, is a ConfigError naming the file (and line)."""
+        return Compare.from_toml(path).single(str(path))
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
+        """Build from the TOML layout (also the JSON a checkpoint stores) of one run."""
+        return Compare.from_dict(data, source).single(source)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The TOML layout as a dict (JSON-ready): names at the top, options in tables named after
+        their plugin. Paths are left out: they belong to a machine, not to the experiment."""
+        return Compare(self).to_dict()
+
+    def to_toml(self) -> str:
+        """The config as TOML text that `from_toml` reads back to an equal config."""
+        return tomli_w.dumps(self.to_dict())
+
+    # Changing
+    def apply_overrides(self, overrides: Iterable[str]) -> RunConfig:
+        """A copy with `section.key=value` strings applied (section: train, a kind or a plugin name)."""
+        return self._overridden(overrides, ())
+
+    def _overridden(self, overrides: Iterable[str], compared: Iterable[str]) -> RunConfig:
+        """A copy with the overrides applied; a section may also name one of the `compared` cells."""
+        result = replace(
+            self,
+            dataset_options=dict(self.dataset_options),
+            cell_options=dict(self.cell_options),
+            task_options=dict(self.task_options),
+            train=dict(self.train),
+            plugin_options={name: dict(table) for name, table in self.plugin_options.items()},
+            loggers=list(self.loggers),
+        )
+        for override in overrides:
+            section, key, value = _split_override(override)
+            if (section, key) == (TRAIN_OWNER, LOGGERS_KEY):
+                result.loggers = logger_names(value, f"--set {override!r}")
+            else:
+                result._table(section, override, compared)[key] = value
+        return result
+
+    def _table(self, section: str, override: str, compared: Iterable[str]) -> dict[str, Any]:
+        by_kind = {"train": self.train, "dataset": self.dataset_options, "cell": self.cell_options,
+                   "task": self.task_options}
+        if section in by_kind:
+            return by_kind[section]
+        chosen = {*self.chosen(), *compared}
+        if section in chosen:
+            return self.plugin_options.setdefault(section, {})
+        valid = ", ".join([*by_kind, *sorted(chosen)])
+        raise ConfigError(
+            f"--set {override!r}: unknown section {section!r}; use one of {valid} "
+            "(a plugin's name only when that plugin is chosen)."
+        )
+
+    def chosen(self) -> set[str]:
+        """The names of the plugins this run uses, each of which may have a table of its own."""
+        return {self.dataset, self.task, self.cell, *self.loggers}
+
+    def names(self) -> dict[str, str]:
+        """The chosen plugins, as summaries and run listings record them."""
+        return {"dataset": self.dataset, "cell": self.cell, "task": self.task}
+
+    # Validation
+    def resolve(self, registry: Registry) -> ResolvedConfig:
+        """Validate every option of the run, with task defaults under the person's values."""
+        dataset = registry.get("dataset", self.dataset)
+        cell = registry.get("cell", self.cell)
+        task = registry.get("task", self.task)
+        task_options = task.cls.resolve_options(self.options_for("task", task.name))
+        declared_cell = {param.name for param in cell.cls.params}
+        cell_defaults = {k: v for k, v in task.cls.cell_defaults.items() if k in declared_cell}
+        cell_options = cell.cls.resolve_options({**cell_defaults, **self.options_for("cell", cell.name)})
+        dataset_options = dataset.cls.resolve_options(self.options_for("dataset", dataset.name))
+        if task.cls.form not in dataset.cls.forms:
+            serves = ", ".join(dataset.cls.forms) or "nothing"
+            raise ConfigError(
+                f"task {task.name!r} needs {task.cls.form} data but dataset {dataset.name!r} serves "
+                f"{serves}; choose another dataset or task."
+            )
+        train = resolve_train(self.train, task.cls.train_defaults)
+        loggers = tuple(registry.get("logger", name) for name in self.loggers)
+        logger_options = {}
+        for logger in loggers:
+            logger.cls.check_available()
+            logger_options[logger.name] = logger.cls.resolve_options(self.options_for("logger", logger.name))
+        return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train,
+                              loggers, logger_options)
+
+    def options_for(self, kind: str, name: str) -> dict[str, Any]:
+        """The options a person gave one chosen plugin: its kind-wide table, then its own by name."""
+        kind_wide = {"dataset": self.dataset_options, "cell": self.cell_options,
+                     "task": self.task_options}.get(kind, {})  # loggers have only their own tables
+        return {**kind_wide, **self.plugin_options.get(name, {})}
+
+
+@dataclass(frozen=True)
+class Compare:
+    """Cells trained on the same data, seed and budget, one run each: what a config file, the
+    `run` command's flags and the set-up screen describe. A single run is a compare of one cell.
+
+    `base` holds every setting the runs share, and its `cell` is always the first of `cells`;
+    `configs()` gives the run of each cell. A table named after one of the cells holds options for
+    that cell's run only.
+    """
+
+    base: RunConfig
+    cells: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        cells = tuple(self.cells) or (self.base.cell,)
+        object.__setattr__(self, "cells", cells)
+        if self.base.cell != cells[0]:
+            object.__setattr__(self, "base", replace(self.base, cell=cells[0]))
+
+    def configs(self) -> list[RunConfig]:
+        """One config per cell, in order, each naming its cell."""
+        return [replace(self.base, cell=name) for name in self.cells]
+
+    def single(self, source: str) -> RunConfig:
+        """The one run this is, or a ConfigError when it compares several cells."""
+        if len(self.cells) > 1:
+            raise ConfigError(
+                f"{source} compares the cells {', '.join(self.cells)}, but one run has one cell: "
+                "give a config with `cell = \"<name>\"`."
+            )
+        return self.base
+
+    # Reading and writing
+    @classmethod
+    def from_toml(cls, path: Path | str) -> Compare:
         """Read a config file; a syntax or layout problem is a ConfigError naming the file (and line)."""
         return cls.from_dict(read_toml(path), source=str(path))
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "config") -> RunConfig:
-        """Build from the TOML layout (also the JSON a checkpoint stores)."""
+    def from_dict(cls, data: dict[str, Any], source: str = "config") -> Compare:
+        """Build from the TOML layout (also the JSON a checkpoint or a study stores)."""
         tables = {key: value for key, value in data.items() if isinstance(value, dict)}
         scalars = {key: value for key, value in data.items() if not isinstance(value, dict)}
         unknown = sorted(set(scalars) - set(_TOP_KEYS))
@@ -138,7 +267,7 @@ class RunConfig:
         for kind, name in (("dataset", names["dataset"]), ("task", names["task"]),
                            *(("cell", cell) for cell in single)):
             options[kind].update(tables.pop(name, {}))
-        return cls(
+        base = RunConfig(
             dataset=names["dataset"],
             cell=names["cell"],
             task=names["task"],
@@ -147,124 +276,61 @@ class RunConfig:
             task_options=options["task"],
             train=train,
             plugin_options={name: dict(table) for name, table in tables.items()},
-            cells=list(cells),
             loggers=loggers,
             runs_dir=_optional_path(scalars.get("runs_dir")),
             corpora=_optional_path(scalars.get("corpora")),
         )
+        return cls(base, tuple(cells))
 
     def to_dict(self) -> dict[str, Any]:
         """The TOML layout as a dict (JSON-ready): names at the top, options in tables named after
         their plugin. Paths are left out: they belong to a machine, not to the experiment."""
-        data: dict[str, Any] = {"dataset": self.dataset, "task": self.task}
-        if len(self.cells) > 1:
+        base = self.base
+        data: dict[str, Any] = {"dataset": base.dataset, "task": base.task}
+        compare = len(self.cells) > 1
+        if compare:
             data["cells"] = list(self.cells)
         else:
-            data["cell"] = self.cell
-        data[TRAIN_OWNER] = dict(self.train)
-        if self.loggers:
-            data[TRAIN_OWNER][LOGGERS_KEY] = list(self.loggers)
-        compare = len(self.cells) > 1
-        if compare and self.cell_options:
-            data["cell"] = dict(self.cell_options)  # options every compared cell shares
-        tables = [("dataset", self.dataset), *(("cell", name) for name in self.cells), ("task", self.task),
-                  *(("logger", name) for name in self.loggers)]
+            data["cell"] = base.cell
+        data[TRAIN_OWNER] = dict(base.train)
+        if base.loggers:
+            data[TRAIN_OWNER][LOGGERS_KEY] = list(base.loggers)
+        if compare and base.cell_options:
+            data["cell"] = dict(base.cell_options)  # options every compared cell shares
+        tables = [("dataset", base.dataset), *(("cell", name) for name in self.cells), ("task", base.task),
+                  *(("logger", name) for name in base.loggers)]
         for kind, name in tables:
             own_only = (compare and kind == "cell") or kind == "logger"
-            table = self.plugin_options.get(name, {}) if own_only else self.options_for(kind, name)
+            table = base.plugin_options.get(name, {}) if own_only else base.options_for(kind, name)
             if table:
                 data[name] = dict(table)
         return data
 
     def to_toml(self) -> str:
-        """The config as TOML text that `from_toml` reads back to an equal config."""
+        """The config as TOML text that `from_toml` reads back to an equal compare."""
         return tomli_w.dumps(self.to_dict())
 
     # Changing
-    def apply_overrides(self, overrides: Iterable[str]) -> RunConfig:
-        """A copy with `section.key=value` strings applied (section: train, a kind or a plugin name)."""
-        result = replace(
-            self,
-            dataset_options=dict(self.dataset_options),
-            cell_options=dict(self.cell_options),
-            task_options=dict(self.task_options),
-            train=dict(self.train),
-            plugin_options={name: dict(table) for name, table in self.plugin_options.items()},
-            loggers=list(self.loggers),
-        )
-        for override in overrides:
-            section, key, value = _split_override(override)
-            if (section, key) == (TRAIN_OWNER, LOGGERS_KEY):
-                result.loggers = logger_names(value, f"--set {override!r}")
-            else:
-                result._table(section, override)[key] = value
-        return result
+    def apply_overrides(self, overrides: Iterable[str]) -> Compare:
+        """A copy with `section.key=value` strings applied; a section may name any of the cells."""
+        return Compare(self.base._overridden(overrides, self.cells), self.cells)
 
-    def _table(self, section: str, override: str) -> dict[str, Any]:
-        by_kind = {"train": self.train, "dataset": self.dataset_options, "cell": self.cell_options,
-                   "task": self.task_options}
-        if section in by_kind:
-            return by_kind[section]
-        chosen = {self.dataset, self.task, *self.cells, *self.loggers}
-        if section in chosen:
-            return self.plugin_options.setdefault(section, {})
-        valid = ", ".join([*by_kind, *sorted(chosen)])
-        raise ConfigError(
-            f"--set {override!r}: unknown section {section!r}; use one of {valid} "
-            "(a plugin's name only when that plugin is chosen)."
-        )
-
-    def names(self) -> dict[str, str]:
-        """The chosen plugins, as summaries and run listings record them."""
-        return {"dataset": self.dataset, "cell": self.cell, "task": self.task}
-
-    def per_cell(self) -> list[RunConfig]:
-        """One single-cell config per cell of a compare (just itself when there is one cell)."""
-        return [replace(self, cell=name, cells=[name]) for name in self.cells]
+    def chosen(self) -> set[str]:
+        """The names of the plugins the runs use, each of which may have a table of its own."""
+        return {*self.base.chosen(), *self.cells}
 
     # Validation
-    def resolve(self, registry: Registry) -> ResolvedConfig:
-        """Validate every option of the first cell's run, with task defaults under the person's values."""
-        dataset = registry.get("dataset", self.dataset)
-        cell = registry.get("cell", self.cell)
-        task = registry.get("task", self.task)
-        task_options = task.cls.resolve_options(self.options_for("task", task.name))
-        declared_cell = {param.name for param in cell.cls.params}
-        cell_defaults = {k: v for k, v in task.cls.cell_defaults.items() if k in declared_cell}
-        cell_options = cell.cls.resolve_options({**cell_defaults, **self.options_for("cell", cell.name)})
-        dataset_options = dataset.cls.resolve_options(self.options_for("dataset", dataset.name))
-        if task.cls.form not in dataset.cls.forms:
-            serves = ", ".join(dataset.cls.forms) or "nothing"
-            raise ConfigError(
-                f"task {task.name!r} needs {task.cls.form} data but dataset {dataset.name!r} serves "
-                f"{serves}; choose another dataset or task."
-            )
-        train = resolve_train(self.train, task.cls.train_defaults)
-        loggers = tuple(registry.get("logger", name) for name in self.loggers)
-        logger_options = {}
-        for logger in loggers:
-            logger.cls.check_available()
-            logger_options[logger.name] = logger.cls.resolve_options(self.options_for("logger", logger.name))
-        return ResolvedConfig(self, dataset, cell, task, dataset_options, cell_options, task_options, train,
-                              loggers, logger_options)
-
-    def resolve_each(self, registry: Registry) -> list[ResolvedConfig]:
+    def resolve(self, registry: Registry) -> list[ResolvedConfig]:
         """Validate the run of every cell, and that every plugin table names a chosen plugin: the
         whole config is checked before anything acts on any part of it."""
-        chosen = {self.dataset, self.task, *self.cells, *self.loggers}
-        stray = sorted(set(self.plugin_options) - chosen)
+        chosen = self.chosen()
+        stray = sorted(set(self.base.plugin_options) - chosen)
         if stray:
             raise ConfigError(
                 f"The config has a table [{stray[0]}], but no chosen plugin is named {stray[0]!r} "
                 f"(the chosen ones are {', '.join(sorted(chosen))}); fix the name or remove the table."
             )
-        return [single.resolve(registry) for single in self.per_cell()]
-
-    def options_for(self, kind: str, name: str) -> dict[str, Any]:
-        """The options a person gave one chosen plugin: its kind-wide table, then its own by name."""
-        kind_wide = {"dataset": self.dataset_options, "cell": self.cell_options,
-                     "task": self.task_options}.get(kind, {})  # loggers have only their own tables
-        return {**kind_wide, **self.plugin_options.get(name, {})}
+        return [single.resolve(registry) for single in self.configs()]
 
 
 @dataclass(frozen=True)
@@ -286,7 +352,6 @@ class ResolvedConfig:
         """The same run with every value spelled out: what a run directory records."""
         return replace(
             self.source,
-            cells=[self.cell.name],
             dataset_options=dict(self.dataset_options),
             cell_options=dict(self.cell_options),
             task_options=dict(self.task_options),

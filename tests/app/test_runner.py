@@ -7,7 +7,7 @@ import time
 import workbench.engine
 from workbench.app.runner import RunQueue
 from workbench.app.tracking import Board
-from workbench.config import RunConfig
+from workbench.config import Compare, RunConfig
 
 
 class SlowToOpen:
@@ -39,7 +39,7 @@ class SlowToOpen:
 def test_quitting_while_a_run_opens_waits_for_it_and_stops_it(monkeypatch):
     monkeypatch.setattr(workbench.engine, "Run", SlowToOpen)
     queue = RunQueue(Board(), lambda work: threading.Thread(target=work, daemon=True).start())
-    queue.enqueue(RunConfig(dataset="names", cell="gru", task="classify"))
+    queue.enqueue(Compare(RunConfig(dataset="names", cell="gru", task="classify")))
     queue.poll()
     assert queue.busy and not SlowToOpen.built, "the run should still be opening"
     queue.stop(everything=True)
@@ -52,7 +52,7 @@ def test_runs_in_the_app_leave_the_ui_thread_a_core(monkeypatch):
     monkeypatch.setattr(workbench.engine, "Run", SlowToOpen)
     monkeypatch.setattr(SlowToOpen, "built", [])
     queue = RunQueue(Board(), lambda work: work())
-    queue.enqueue(RunConfig(dataset="names", cell="gru", task="classify"))
+    queue.enqueue(Compare(RunConfig(dataset="names", cell="gru", task="classify")))
     queue.poll()
     (run,) = SlowToOpen.built
     assert run.competing_threads == 1
@@ -68,7 +68,7 @@ class BrokenToOpen(SlowToOpen):
 def test_a_run_that_cannot_open_says_why_on_its_track(monkeypatch):
     monkeypatch.setattr(workbench.engine, "Run", BrokenToOpen)
     queue = RunQueue(Board(), lambda work: work())
-    (track,) = queue.enqueue(RunConfig(dataset="names", cell="gru", task="classify"))
+    (track,) = queue.enqueue(Compare(RunConfig(dataset="names", cell="gru", task="classify")))
     queue.poll()
     queue.poll()
     assert track.error == "ValueError: no such thing"

@@ -81,9 +81,9 @@ async def test_the_set_up_screen_asks_to_start_its_config(tiny_corpora: Path, tm
         (request,) = host.requests
         assert isinstance(request, StartRuns)
         assert request.resume is None
-        assert request.config == screen.config()
-        assert request.config.runs_dir == tmp_path / "runs"
-        assert (request.config.dataset, request.config.cells) == ("names", ["lstm"])
+        assert request.compare == screen.config()
+        assert request.compare.base.runs_dir == tmp_path / "runs"
+        assert (request.compare.base.dataset, request.compare.cells) == ("names", ("lstm",))
         assert shared.board.tracks == [] and not shared.queue.busy  # asking is all the screen did
 
 
@@ -128,8 +128,9 @@ async def test_the_runs_screen_asks_to_resume_use_inspect_and_compare_the_highli
         resume, use, inspect, compare = host.requests
         assert isinstance(resume, StartRuns)
         assert resume.resume == record.run_dir
-        assert (resume.config.cell, resume.config.train, resume.config.runs_dir) == ("lstm", {"steps": 90},
-                                                                                     runs_dir)
+        resumed = resume.compare.base
+        assert resume.compare.cells == ("lstm",)
+        assert (resumed.cell, resumed.train, resumed.runs_dir) == ("lstm", {"steps": 90}, runs_dir)
         assert use == UseModel(record.run_dir)
         assert inspect == InspectRun(record.run_dir)
         assert compare == CompareRun(record)
@@ -209,7 +210,7 @@ async def test_a_loaded_config_moves_the_app_to_its_runs_directory(app, tmp_path
         app.setup_screen.query_one("#config-path", Input).value = str(path)
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: app.runs_dir == elsewhere, "the new runs directory")
-        assert app.setup_screen.config().runs_dir == elsewhere
+        assert app.setup_screen.config().base.runs_dir == elsewhere
         await pilot.press("f4")
         runs = app.screen
         await wait_for(pilot, lambda: runs.records, "the runs listed")

@@ -8,7 +8,7 @@ import pytest
 from app_support import choose, form, make_app, pilot_test, ready, wait_for
 from rich.console import Console
 
-from workbench.config import RunConfig
+from workbench.config import Compare, RunConfig
 
 
 @pilot_test
@@ -79,16 +79,16 @@ async def test_config_saved_from_the_form_loads_back(app, tmp_path: Path) -> Non
         setup.query_one("#config-path").value = str(path)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        saved = RunConfig.from_toml(path)
-        assert saved.cells == ["gru", "lstm"] and saved.train["steps"] == 42
-        assert saved.plugin_options["gru"]["hidden_size"] == 8
+        saved = Compare.from_toml(path)
+        assert saved.cells == ("gru", "lstm") and saved.base.train["steps"] == 42
+        assert saved.base.plugin_options["gru"]["hidden_size"] == 8
 
         await choose(pilot, cells=("rnn",), steps=7)
         await pilot.press("ctrl+o")
         await pilot.pause(0.5)
         assert setup.chosen_cells == ["gru", "lstm"]
         assert form(app, "train", "train").field("steps").value == 42
-        assert setup.config().train["steps"] == 42
+        assert setup.config().base.train["steps"] == 42
 
 
 @pilot_test
@@ -146,7 +146,7 @@ async def test_loggers_are_picked_in_the_form_and_travel_with_the_config(app, tm
         await choose(pilot, steps=5)
         picker.select("csv")
         await pilot.pause()
-        assert setup.config().loggers == ["csv"]
+        assert setup.config().base.loggers == ["csv"]
         setup.query_one("#config-path").value = str(path)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -156,7 +156,7 @@ async def test_loggers_are_picked_in_the_form_and_travel_with_the_config(app, tm
         picker.select("tensorboard")
         await pilot.press("ctrl+o")
         await pilot.pause(0.5)
-        assert setup.config().loggers == ["csv"]
+        assert setup.config().base.loggers == ["csv"]
 
 
 @pilot_test
@@ -244,7 +244,7 @@ async def test_a_config_replaces_the_whole_set_up_and_unset_options_return_to_de
         assert lstm.field("layers").value == 1 and train.field("steps").value == 9
         assert lstm.field("hidden_size").value == default_hidden
         assert train.field("seed").value == 0
-        assert setup.config().plugin_options == {"lstm": {"layers": 1}}
+        assert setup.config().base.plugin_options == {"lstm": {"layers": 1}}
 
 
 @pilot_test

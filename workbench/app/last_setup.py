@@ -12,7 +12,7 @@ import platformdirs
 from workbench.atomic import atomic_write
 
 if TYPE_CHECKING:
-    from workbench.config import RunConfig
+    from workbench.config import Compare
 
 CONFIG_DIR_ENV = "WORKBENCH_CONFIG_DIR"
 LAST_SETUP_FILE = "last-setup.toml"
@@ -23,18 +23,18 @@ def last_setup_path() -> Path:
     return Path(root) / LAST_SETUP_FILE
 
 
-def remember(config: RunConfig) -> None:
+def remember(config: Compare) -> None:
     """Write `config` as the last set-up (an OSError, e.g. a read-only home, is the caller's to show)."""
     path = last_setup_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, config.to_toml().encode("utf-8"))
 
 
-def recall() -> RunConfig | None:
+def recall() -> Compare | None:
     """The last set-up, None when there is none yet; a ConfigError when the file cannot be used."""
-    from workbench.config import RunConfig
+    from workbench.config import Compare
 
     path = last_setup_path()
     if not path.is_file():
         return None
-    return RunConfig.from_toml(path)
+    return Compare.from_toml(path)

@@ -46,7 +46,7 @@ from workbench.formatting import format_number
 from workbench.runs import default_runs_dir
 
 if TYPE_CHECKING:
-    from workbench.config import RunConfig
+    from workbench.config import Compare
     from workbench.registry import Registry
 
 REFRESH_SECONDS = 0.2
@@ -131,9 +131,9 @@ class WorkbenchApp(App):
         self.run_worker(function, thread=True, group="runs")
 
     # Runs
-    def start_runs(self, config: RunConfig, resume: Path | None = None) -> None:
-        """Queue one run per cell of `config` and show them on the live screen."""
-        tracks = self.queue.enqueue(config, resume)
+    def start_runs(self, compare: Compare, resume: Path | None = None) -> None:
+        """Queue one run per cell of `compare` and show them on the live screen."""
+        tracks = self.queue.enqueue(compare, resume)
         names = ", ".join(track.label for track in tracks)
         self.notify(f"Queued {names}." if len(tracks) > 1 else f"Starting {names}.")
         self.refresh_runs()
@@ -171,7 +171,7 @@ class WorkbenchApp(App):
 
     # What the screens ask for
     def on_start_runs(self, request: StartRuns) -> None:
-        self.start_runs(request.config, request.resume)
+        self.start_runs(request.compare, request.resume)
 
     def on_use_model(self, request: UseModel) -> None:
         self.use_model(request.run_dir)

@@ -1,6 +1,6 @@
 """What a screen asks the App to do, as Textual messages.
 
-A screen posts one of these (`self.post_message(StartRuns(config))`); it bubbles up to the App,
+A screen posts one of these (`self.post_message(StartRuns(compare))`); it bubbles up to the App,
 whose `on_<name>` handler acts: the App owns the run queue, the board, the runs directory and the
 other screens, so a screen needs no reference to any of them to ask for something.
 """
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 if TYPE_CHECKING:
-    from workbench.config import RunConfig
+    from workbench.config import Compare
     from workbench.runs import RunRecord
 
 
@@ -24,10 +24,10 @@ class Request(Message):
 
 @dataclass
 class StartRuns(Request):
-    """Queue one run per cell of `config` (continuing the run in `resume`, when given) and show
+    """Queue one run per cell of `compare` (continuing the run in `resume`, when given) and show
     them training."""
 
-    config: RunConfig
+    compare: Compare
     resume: Path | None = None
 
 

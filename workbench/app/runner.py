@@ -22,7 +22,7 @@ from workbench.errors import CheckpointError, describe_error
 from workbench.runs import read_event_log
 
 if TYPE_CHECKING:
-    from workbench.config import RunConfig
+    from workbench.config import Compare, RunConfig
     from workbench.registry import Registry
 
 StartThread = Callable[[Callable[[], None]], Any]
@@ -59,13 +59,13 @@ class RunQueue:
         """True while a run trains or waits in the queue."""
         return self._opening or bool(self.pending) or self.active is not None
 
-    def enqueue(self, config: RunConfig, resume: Path | None = None) -> list[RunTrack]:
-        """Queue one run per cell of `config`; returns their tracks (already on the board)."""
+    def enqueue(self, compare: Compare, resume: Path | None = None) -> list[RunTrack]:
+        """Queue one run per cell of `compare`; returns their tracks (already on the board)."""
         tracks = []
         if resume is not None:
             self.board.remove_run(resume)  # the resumed run's track replays all of it
-        task = self.registry.get("task", config.task).cls if self.registry is not None else None
-        for single in config.per_cell():
+        task = self.registry.get("task", compare.base.task).cls if self.registry is not None else None
+        for single in compare.configs():
             track = self.board.add(single.cell, cell=single.cell, task=single.task, dataset=single.dataset,
                                    metric=task.metric if task else None,
                                    higher_is_better=task.higher_is_better if task else False)

@@ -193,7 +193,7 @@ class RunsScreen(Screen):
         record = self._record_or_warn()
         if record is None:
             return
-        from workbench.config import RunConfig
+        from workbench.config import Compare, RunConfig
         from workbench.snapshot import ENDED_ON_ITS_OWN
 
         if record.status == "running":
@@ -211,7 +211,7 @@ class RunsScreen(Screen):
             self.notify(str(error), title="Cannot resume", severity="error", timeout=8)
             return
         config.runs_dir = self.runs_dir
-        self.post_message(StartRuns(config, resume=record.run_dir))
+        self.post_message(StartRuns(Compare(config), resume=record.run_dir))
 
     def action_add(self) -> None:
         record = self._record_or_warn()

@@ -30,13 +30,13 @@ from workbench.atomic import atomic_write
 from workbench.errors import ConfigError
 
 if TYPE_CHECKING:
-    from workbench.config import RunConfig
+    from workbench.config import Compare
     from workbench.datasets import Dataset
     from workbench.registry import Registry
 
 
 class SetupScreen(Screen):
-    """Choose plugins and options; `start` asks the App to run a RunConfig (one run per chosen cell)."""
+    """Choose plugins and options; `start` asks the App to run a Compare (one run per chosen cell)."""
 
     BINDINGS = [
         Binding("ctrl+r", "start", "Start", priority=True),
@@ -213,9 +213,9 @@ class SetupScreen(Screen):
             await self._rebuild_forms()
 
     # Turning the screen into a config, and back
-    def config(self) -> RunConfig:
+    def config(self) -> Compare:
         """The run(s) the forms describe; raises ConfigError naming the first bad field."""
-        from workbench.config import RunConfig
+        from workbench.config import Compare, RunConfig
 
         dataset, task, cells = self._chosen("#dataset"), self._chosen("#task"), self.chosen_cells
         if self.registry is None:
@@ -227,7 +227,7 @@ class SetupScreen(Screen):
         problems = [p for form in self.query(ParamForm) for p in form.problems()]
         if problems:
             raise ConfigError(f"{problems[0]} (fix the field marked in red and start again)")
-        return RunConfig(
+        shared = RunConfig(
             dataset=dataset,
             cell=cells[0],
             task=task,
@@ -235,18 +235,18 @@ class SetupScreen(Screen):
             task_options=self._values("task", task),
             train=self._values("train", "train"),
             plugin_options={cell: values for cell in cells if (values := self._values("cell", cell))},
-            cells=cells,
             loggers=self._loggers.chosen if self._loggers is not None else [],
             runs_dir=self.workspace.runs_dir,
             corpora=self._corpora,
         )
+        return Compare(shared, tuple(cells))
 
     def _values(self, kind: str, name: str) -> dict[str, Any]:
         form = self._forms.get(f"{kind}:{name}")
         return form.values(changed_only=True) if form is not None else {}
 
-    async def show_config(self, config: RunConfig) -> None:
-        """Replace the whole set-up with `config`, or raise ConfigError having changed nothing.
+    async def show_config(self, compare: Compare) -> None:
+        """Replace the whole set-up with `compare`, or raise ConfigError having changed nothing.
 
         The config is validated as a run would be first; then every control is set from it, and
         the forms are built afresh so options the config does not set show their defaults.
@@ -254,18 +254,19 @@ class SetupScreen(Screen):
         registry = self.registry
         if registry is None:
             raise ConfigError("The plugins are still loading; try again in a moment.")
-        config.resolve_each(registry)
+        compare.resolve(registry)
+        config = compare.base
         async with self._rebuilding:  # the rebuilds the controls' changes ask for wait for this one
             self.query_one("#dataset", Select).value = config.dataset
             self.query_one("#task", Select).value = config.task
             cells = self.query_one("#cells", SelectionList)
             cells.deselect_all()
-            for cell in config.cells:
+            for cell in compare.cells:
                 cells.select(cell)
             self._forms.clear()  # every form is rebuilt from its defaults, none keeps a stale value
             await self._rebuild_forms_now()
             chosen = [("dataset", config.dataset), ("task", config.task),
-                      *(("cell", c) for c in config.cells)]
+                      *(("cell", c) for c in compare.cells)]
             for kind, name in chosen:
                 self._forms[f"{kind}:{name}"].load(config.options_for(kind, name))
             self._forms["train:train"].load(config.train)
@@ -284,7 +285,7 @@ class SetupScreen(Screen):
     def action_start(self) -> None:
         try:
             config = self.config()
-            config.resolve_each(self.registry)  # every mistake now, not when the run opens
+            config.resolve(self.registry)  # every mistake now, not when the run opens
         except ConfigError as error:
             self.notify(str(error), title="Cannot start", severity="error", timeout=8)
             return
@@ -318,23 +319,23 @@ class SetupScreen(Screen):
         path = self._path()
         if path is None:
             return
-        from workbench.config import RunConfig
+        from workbench.config import Compare
 
         try:
-            config = RunConfig.from_toml(path)
+            config = Compare.from_toml(path)
         except ConfigError as error:
             self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
             return
         self.run_worker(self._show_loaded(config, path), exclusive=True, group="load-config")
 
-    async def _show_loaded(self, config: RunConfig, path: Path) -> None:
+    async def _show_loaded(self, config: Compare, path: Path) -> None:
         try:
             await self.show_config(config)
         except ConfigError as error:
             self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
             return
-        if config.runs_dir is not None:
-            self.post_message(ChangeRunsDir(config.runs_dir))
+        if config.base.runs_dir is not None:
+            self.post_message(ChangeRunsDir(config.base.runs_dir))
         self.notify(f"Loaded {path}.")
 
     def action_save_config(self) -> None:

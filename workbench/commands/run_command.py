@@ -19,7 +19,15 @@ from typing import Any
 from workbench import clock
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
-from workbench.config import BOUNDS, TRAIN_OWNER, TRAIN_PARAMS, RunConfig, logger_names, train_defaults
+from workbench.config import (
+    BOUNDS,
+    TRAIN_OWNER,
+    TRAIN_PARAMS,
+    Compare,
+    RunConfig,
+    logger_names,
+    train_defaults,
+)
 from workbench.errors import INTERRUPTED, ConfigError, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_value
@@ -119,7 +127,7 @@ def param_help(param: Param, defaults: str) -> str:
     return f"{param.help} ({param.describe_range()}; {defaults})"
 
 
-def build_config(args: argparse.Namespace) -> RunConfig:
+def build_config(args: argparse.Namespace) -> Compare:
     """The config from a file (or the resumed run's), then names, flags and --set overrides on top."""
     flags = [f"{TRAIN_OWNER}.{name.split('__', 1)[1]}={value}" for name, value in vars(args).items()
              if name.startswith(f"{TRAIN_OWNER}__") and value is not None]
@@ -127,31 +135,31 @@ def build_config(args: argparse.Namespace) -> RunConfig:
     if args.resume is not None:
         args.resume = find_run_dir(args.resume, args.runs_dir)  # a run id becomes its directory
     if args.config is not None:
-        config = RunConfig.from_toml(args.config)
+        compare = Compare.from_toml(args.config)
     elif args.resume is not None:
-        config = RunConfig.from_toml(args.resume / CONFIG_FILE)
+        resumed = RunConfig.from_toml(args.resume / CONFIG_FILE)
         if any(change.partition("=")[0].strip() in _BOUND_KEYS for change in changes):
             # The bounds a run recorded are its defaults on resume: new ones replace them all.
-            config.train = {key: value for key, value in config.train.items() if key not in BOUNDS}
+            resumed.train = {key: value for key, value in resumed.train.items() if key not in BOUNDS}
+        compare = Compare(resumed)
     elif args.dataset and args.cell and args.task:
-        config = RunConfig(dataset=args.dataset, cell=args.cell[0], task=args.task)
+        compare = Compare(RunConfig(dataset=args.dataset, cell=args.cell[0], task=args.task))
     else:
         raise ConfigError("Say what to train: give --config FILE, or all of --dataset, --cell and --task "
                           "(see `workbench plugins` for the names).")
+    config = compare.base
     if args.dataset:
         config.dataset = args.dataset
     if args.task:
         config.task = args.task
-    if args.cell:
-        config.cell, config.cells = args.cell[0], list(args.cell)
     if args.loggers:  # before the overrides, which may set a chosen logger's options
         config.loggers = logger_names(args.loggers, "--log")
-    config = config.apply_overrides(changes)
-    config.runs_dir = args.runs_dir or config.runs_dir
-    config.corpora = args.corpora or config.corpora
-    if args.resume is not None and len(config.cells) > 1:
+    compare = Compare(config, tuple(args.cell or compare.cells)).apply_overrides(changes)
+    compare.base.runs_dir = args.runs_dir or compare.base.runs_dir
+    compare.base.corpora = args.corpora or compare.base.corpora
+    if args.resume is not None and len(compare.cells) > 1:
         raise ConfigError("--resume continues one run: give at most one --cell.")
-    return config
+    return compare
 
 
 def run(args: argparse.Namespace) -> int:
@@ -160,14 +168,14 @@ def run(args: argparse.Namespace) -> int:
     began = clock.now()
     from workbench.engine import Run  # torch loads only once the arguments are known to be sound
 
-    config = build_config(args)
+    compare = build_config(args)
     registry = default_registry()
     errors = terminal_console(stderr=True)
     print_problems(registry.problems, errors, debug=args.debug)
     if args.seeds is not None or args.workers is not None or args.storage is not None:
-        return _run_study(args, config, registry)
-    config.resolve_each(registry)
-    configs = config.per_cell()
+        return _run_study(args, compare, registry)
+    compare.resolve(registry)
+    configs = compare.configs()
     notes = terminal_console(stderr=args.json)  # JSON output holds events and nothing else
     report = JsonReport() if args.json else TerminalReport(notes, registry, compare=len(configs) > 1)
     records: list[RunRecord] = []
@@ -203,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _run_study(args: argparse.Namespace, config: RunConfig, registry: Registry) -> int:
+def _run_study(args: argparse.Namespace, compare: Compare, registry: Registry) -> int:
     """Every cell times every seed as one study, run here or in worker processes, then statistics."""
     from workbench.studies.execute import Place, run_study
     from workbench.studies.spec import StudyRequest, build_spec
@@ -215,8 +223,9 @@ def _run_study(args: argparse.Namespace, config: RunConfig, registry: Registry) 
     for flag, value in (("--seeds", args.seeds), ("--workers", args.workers)):
         if value is not None and value < 1:
             raise ConfigError(f"{flag} {value}: give a whole number of 1 or more.")
+    config = compare.base
     name = f"{config.dataset}-{config.task}-{time.strftime('%Y%m%d-%H%M%S')}"
-    spec = build_spec(registry, config, StudyRequest(name=name, seeds=args.seeds))
+    spec = build_spec(registry, compare, StudyRequest(name=name, seeds=args.seeds))
     runs_dir = config.runs_dir or default_runs_dir()
     place = Place(args.storage or default_storage_url(runs_dir), runs_dir, config.corpora)
     return run_study(spec, place, args.workers or 1, registry, args.json)

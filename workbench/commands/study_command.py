@@ -109,8 +109,8 @@ def _declared(args: argparse.Namespace) -> tuple[Any, Any, Any, RunConfig]:
     from workbench.studies.space import parse_grid_flag, parse_search_flag
     from workbench.studies.spec import build_spec, read_study_file
 
-    config, request = read_study_file(args.file)
-    config = config.apply_overrides(args.overrides)
+    experiment, request = read_study_file(args.file)
+    experiment = experiment.apply_overrides(args.overrides)
     for key in ("name", "trials", "seeds", "sampler", "pruner", "heartbeat"):
         if getattr(args, key) is not None:
             setattr(request, key, getattr(args, key))
@@ -122,7 +122,7 @@ def _declared(args: argparse.Namespace) -> tuple[Any, Any, Any, RunConfig]:
     request.space = [*(d for d in request.space if d.key not in replaced), *flagged]
     registry = default_registry()
     print_problems(registry.problems, console(stderr=True))
-    return build_spec(registry, config, request), request, registry, config
+    return build_spec(registry, experiment, request), request, registry, experiment.base
 
 
 def create_command(args: argparse.Namespace) -> int:

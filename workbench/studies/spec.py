@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from workbench.config import RunConfig, read_toml
+from workbench.config import Compare, RunConfig, read_toml
 from workbench.errors import ConfigError
 from workbench.registry import Registry
 from workbench.studies.space import (
@@ -79,9 +79,9 @@ class StudySpec:
                      corpora: Path | None) -> RunConfig:
         """The single-cell run config of a trial with `params` applied to the experiment. A value
         addressed to one cell by name (`gru.layers`) applies to that cell's trials only."""
-        config = RunConfig.from_dict(self.base, source=f"study {self.name!r}")
+        config = Compare.from_dict(self.base, source=f"study {self.name!r}").base
         cell = str(params.get(CELL_KEY, config.cell))
-        config = replace(config, cell=cell, cells=[cell], runs_dir=runs_dir, corpora=corpora)
+        config = replace(config, cell=cell, runs_dir=runs_dir, corpora=corpora)
         overrides = []
         for key, value in params.items():
             section, _, option = key.partition(".")
@@ -124,17 +124,18 @@ class StudyRequest:
         return request
 
 
-def read_study_file(path: Path) -> tuple[RunConfig, StudyRequest]:
+def read_study_file(path: Path) -> tuple[Compare, StudyRequest]:
     """The experiment and the `[study]` table of a study file."""
     data = read_toml(path)
     request = StudyRequest.from_table(data.pop(STUDY_TABLE, {}), str(path))
     if request.name is None:
         request.name = path.stem
-    return RunConfig.from_dict(data, source=str(path)), request
+    return Compare.from_dict(data, source=str(path)), request
 
 
-def build_spec(registry: Registry, base: RunConfig, request: StudyRequest) -> StudySpec:
+def build_spec(registry: Registry, experiment: Compare, request: StudyRequest) -> StudySpec:
     """Check a request against the plugins and fill in what it leaves out."""
+    base = experiment.base
     name = request.name
     if not isinstance(name, str) or not name.strip():
         raise ConfigError("[study] name must be a non-empty string, e.g. name = \"names-cells\".")
@@ -149,9 +150,9 @@ def build_spec(registry: Registry, base: RunConfig, request: StudyRequest) -> St
             raise ConfigError("[study] seeds and a train.seed in the grid or search space say the same "
                               "thing twice; keep one.")
         grid["train.seed"] = seeds
-    if CELL_KEY not in grid and CELL_KEY not in searched and len(base.cells) > 1:
-        grid = {CELL_KEY: list(base.cells), **grid}
-    cells = _study_cells(base, grid, request.space)
+    if CELL_KEY not in grid and CELL_KEY not in searched and len(experiment.cells) > 1:
+        grid = {CELL_KEY: list(experiment.cells), **grid}
+    cells = _study_cells(experiment, grid, request.space)
     check_grid(registry, base, grid, cells)
     space = tuple(bind_dimension(registry, base, dimension, cells) for dimension in request.space)
     trials = request.trials
@@ -176,13 +177,12 @@ def build_spec(registry: Registry, base: RunConfig, request: StudyRequest) -> St
 def _canonical(registry: Registry, base: RunConfig, cells: list[str]) -> dict[str, Any]:
     """The experiment with every option resolved (typed, defaults spelled out), each cell's in its
     own table: the same experiment always has the same declaration, however it was written."""
-    resolved = [replace(base, cell=cell, cells=[cell]).resolve(registry) for cell in cells]
+    resolved = [replace(base, cell=cell).resolve(registry) for cell in cells]
     first = resolved[0]
     canonical = RunConfig(base.dataset, cells[0], base.task, dataset_options=dict(first.dataset_options),
                           task_options=dict(first.task_options), train=dict(first.train),
-                          plugin_options={one.cell.name: dict(one.cell_options) for one in resolved},
-                          cells=list(cells))
-    return canonical.to_dict()
+                          plugin_options={one.cell.name: dict(one.cell_options) for one in resolved})
+    return Compare(canonical, tuple(cells)).to_dict()
 
 
 def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -196,13 +196,13 @@ def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _study_cells(base: RunConfig, grid: dict[str, list[Any]], space: list[Dimension]) -> list[str]:
+def _study_cells(experiment: Compare, grid: dict[str, list[Any]], space: list[Dimension]) -> list[str]:
     if CELL_KEY in grid:
         return [str(cell) for cell in grid[CELL_KEY]]
     for dimension in space:
         if dimension.key == CELL_KEY and dimension.choices is not None:
             return [str(cell) for cell in dimension.choices]
-    return list(base.cells)
+    return list(experiment.cells)
 
 
 def _low_corner(space: tuple[Dimension, ...]) -> dict[str, Any]:
