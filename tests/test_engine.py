@@ -186,11 +186,12 @@ def test_stop_from_another_thread_ends_after_the_current_step_with_a_checkpoint(
 def test_pause_holds_the_loop_and_resume_continues(tiny_corpora: Path, tmp_path: Path) -> None:
     run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=100_000, eval_every=0))
     steps: list[int] = []
-    paused, more = threading.Event(), threading.Event()
+    stepped, paused, more = threading.Event(), threading.Event(), threading.Event()
 
     def watch(event: Event) -> None:
         if isinstance(event, StepDone):
             steps.append(event.step)
+            stepped.set()
             if paused.is_set() and len(steps) > held + 2:
                 more.set()
         if isinstance(event, StateChanged) and event.state == "paused":
@@ -199,8 +200,7 @@ def test_pause_holds_the_loop_and_resume_continues(tiny_corpora: Path, tmp_path:
     held = 10**9
     run.subscribe(watch)
     run.start()
-    while not steps:
-        time.sleep(0.01)
+    wait_for(stepped, "a first step")
     run.pause()
     wait_for(paused, "the paused state")
     assert run.state == "paused"

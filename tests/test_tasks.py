@@ -8,59 +8,39 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import Tensor, nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from tiny_corpora import TINY_NAMES
+from torch import nn
 from workbench_plugins.tasks.classify import Classify
 from workbench_plugins.tasks.generate import Generate
 from workbench_plugins.tasks.token_stream import TokenStream, Windows
 
-from workbench.cells import Cell, Recurrent, State
+from workbench.cells import Cell, Recurrent
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
+from workbench.recurrent import NativeRecurrent
 from workbench.registry import load_registry
 from workbench.tasks import evaluating, evaluation_rows
 from workbench.testing import assert_task_conforms
 from workbench.vocabulary import BOS, EOS, PAD
 
 
-class TorchRecurrent(Recurrent):
-    """The Recurrent contract over torch.nn.GRU or LSTM, independent of the cell plugins."""
-
-    def __init__(self, module: type[nn.RNNBase], input_size: int, hidden: int, bidirectional: bool):
-        super().__init__()
-        self.rnn = module(input_size, hidden, batch_first=True, bidirectional=bidirectional)
-        self.num_layers, self.num_directions = 1, 2 if bidirectional else 1
-        self.output_size = hidden * self.num_directions
-        self.is_lstm = module is nn.LSTM
-
-    def forward(
-        self, inputs: Tensor, state: State | None = None, lengths: Tensor | None = None
-    ) -> tuple[Tensor, State]:
-        initial = None if state is None else (state if self.is_lstm else state[0])
-        if lengths is None:
-            outputs, final = self.rnn(inputs, initial)
-        else:
-            packed = pack_padded_sequence(inputs, lengths, batch_first=True, enforce_sorted=False)
-            outputs, final = self.rnn(packed, initial)
-            outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=inputs.shape[1])
-        return outputs, tuple(final) if self.is_lstm else (final,)
-
-
 def make_cell(module: type[nn.RNNBase] = nn.GRU, bidirectional: bool = False, hidden: int = 24) -> Cell:
+    """A one-layer torch.nn.GRU or LSTM cell, independent of the cell plugins."""
+
     class TestCell(Cell):
         name = "test-cell"
 
         def build(self, input_size: int) -> Recurrent:
-            return TorchRecurrent(module, input_size, hidden, self.options["bidirectional"])
+            bidirectional = self.options["bidirectional"]
+            return NativeRecurrent(module(input_size, hidden, batch_first=True, bidirectional=bidirectional))
 
     return TestCell({"bidirectional": bidirectional})
 
 
-SURNAMES = {
-    "English": ["Smith", "Jones", "Taylor", "Brown", "Wilson", "Evans", "Walker", "Wright", "Hughes"],
-    "Italian": ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci"],
-    "Russian": ["Ivanov", "Smirnov", "Kuznetsov", "Popov", "Vasiliev", "Petrov", "Sokolov", "Volkov"],
-}
+# The first surnames of each language of the tiny corpus (before the one it files in two languages),
+# unevenly many: 9, 8 and 8.
+SURNAMES = {"English": TINY_NAMES["English"][:9], "Italian": TINY_NAMES["Italian"][:8],
+            "Russian": TINY_NAMES["Russian"][:8]}
 POEM = "nel mezzo del cammin di nostra vita mi ritrovai per una selva oscura\n" * 6
 
 

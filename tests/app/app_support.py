@@ -1,5 +1,5 @@
-"""Helpers for driving the app in pilot tests: a registry of the built-in plugins only, tiny
-options that train in well under a second, and waiting for the app's workers and runs."""
+"""Helpers for driving the app in pilot tests: a registry of the built-in plugins only, the tiny
+settings of engine_support filled in as a person would, and waiting for the app's workers and runs."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+from engine_support import TINY_CELL, TINY_TASK, TINY_TRAIN
 from textual import events
 from textual.pilot import Pilot
 
 from workbench.app.main import WorkbenchApp
 from workbench.registry import SELECT_ENV, Registry, load_registry
 
-TINY_CELL = {"hidden_size": 8, "layers": 1, "bidirectional": False}
-TINY_TASK = {"embedding_size": 8}
-TINY_TRAIN = {"steps": 6, "batch_size": 8, "eval_every": 3}
 WAIT_SECONDS = 60.0
 
 _builtins: Registry | None = None

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 from app_support import choose, make_app, pilot_test, ready, run_to_end, wait_for
+from engine_support import TINY_CELL
 from inspect_support import seeded_run
 from textual.widgets import Input, Select
 
@@ -49,7 +50,8 @@ async def test_a_run_opened_from_the_runs_screen_reads_typed_text(app) -> None:
         assert screen.view.cursor == 2 and "after 'Ros'" in pane_text(screen)
         await pilot.press("p")
         assert screen.view.probe == "reset_gate" and "gru · reset_gate" not in pane_text(screen)
-        assert "forward · reset_gate · units 1–8 of 8" in pane_text(screen)
+        units = TINY_CELL["hidden_size"]
+        assert f"forward · reset_gate · units 1–{units} of {units}" in pane_text(screen)
         await pilot.press("end")
         assert screen.view.cursor == 4 and "after 'Rossi'" in pane_text(screen)
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from app_support import choose, form, make_app, pilot_test, ready, wait_for
+from engine_support import TINY_CELL
 from rich.console import Console
 
 from workbench.config import Compare, RunConfig
@@ -81,7 +82,7 @@ async def test_config_saved_from_the_form_loads_back(app, tmp_path: Path) -> Non
         await pilot.pause()
         saved = Compare.from_toml(path)
         assert saved.cells == ("gru", "lstm") and saved.base.train["steps"] == 42
-        assert saved.base.plugin_options["gru"]["hidden_size"] == 8
+        assert saved.base.plugin_options["gru"]["hidden_size"] == TINY_CELL["hidden_size"]
 
         await choose(pilot, cells=("rnn",), steps=7)
         await pilot.press("ctrl+o")
@@ -345,7 +346,7 @@ async def test_the_set_up_is_remembered_between_launches(tiny_corpora: Path, tmp
         await pilot.pause(0.3)
         assert (setup.query_one("#dataset").value, setup.query_one("#task").value) == ("divina", "generate")
         assert form(second, "train", "train").field("steps").value == 7
-        assert form(second, "cell", "gru").field("hidden_size").value == 8
+        assert form(second, "cell", "gru").field("hidden_size").value == TINY_CELL["hidden_size"]
 
 
 @pilot_test

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import make_app, ready, show_synthetic_compare, write_synthetic_runs
+from app_support import make_app, ready, show_synthetic_compare, wait_for, write_synthetic_runs
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -45,8 +45,7 @@ def test_runs_screen(snap_compare, tiny_corpora: Path, tmp_path: Path, monkeypat
         await ready(pilot)
         await pilot.press("f4")
         screen = pilot.app.screen
-        while screen.opened is None:
-            await pilot.pause(0.05)
+        await wait_for(pilot, lambda: screen.opened is not None, "the first run to open")
         await pilot.app.workers.wait_for_complete()  # a second listing may still be refilling the table
         await pilot.pause()
 
