@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from workbench_plugins.datasets.poem import CANTICHE, CORPUS, Canto, read_poem
 from workbench_plugins.datasets.text import (
     held_out_count,
+    normalise,
     seeded_rng,
     seeded_shuffle,
-    strip_punctuation,
 )
 
 from workbench.corpora import locate
@@ -52,7 +52,7 @@ class DivinaDataset(Dataset):
         splits = self.splits(seed)
 
         def documents(cantos: list[Canto]) -> list[Document]:
-            return [Document(self.normalise(canto.text)) for canto in cantos]
+            return [Document(normalise(canto.text, self.options)) for canto in cantos]
 
         return GenerationData(documents(splits.train), documents(splits.validation), documents(splits.test))
 
@@ -61,7 +61,7 @@ class DivinaDataset(Dataset):
 
         def examples(cantos: list[Canto]) -> list[Example]:
             return [
-                Example(self.normalise(tercet), CANTICHE.index(canto.cantica))
+                Example(normalise(tercet, self.options), CANTICHE.index(canto.cantica))
                 for canto in cantos
                 for tercet in canto.tercets
             ]
@@ -94,12 +94,6 @@ class DivinaDataset(Dataset):
             chosen["train"] += own[:start] + own[middle + n_test:]
         return CantoSplits(chosen["train"], chosen["validation"], chosen["test"])
 
-    def normalise(self, text: str) -> str:
-        if self.options["strip_punctuation"]:
-            text = strip_punctuation(text)
-        if self.options["lowercase"]:
-            text = text.lower()
-        return text
 
 
 @hookimpl

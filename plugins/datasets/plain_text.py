@@ -22,11 +22,10 @@ from pathlib import Path
 from workbench_plugins.datasets.sources import find_files
 from workbench_plugins.datasets.text import (
     CHECK_CORPUS,
-    ascii_fold,
     cached_parse,
     held_out_count,
+    normalise,
     seeded_shuffle,
-    strip_punctuation,
 )
 
 from workbench.corpora import read_utf8
@@ -149,7 +148,7 @@ class TextDataset(Dataset):
     # Splits
     def splits(self, seed: int) -> dict[str, list[Document]]:
         """Documents per split; a held-out document never repeats a training one word for word."""
-        normalised = ((self._normalise(raw.text), raw.label) for raw in self._read(self._files()))
+        normalised = ((normalise(raw.text, self.options), raw.label) for raw in self._read(self._files()))
         documents = [Document(text, label) for text, label in normalised if text]
         if not documents:
             raise CorpusError(
@@ -254,15 +253,6 @@ class TextDataset(Dataset):
         else:
             parts = [text]
         return [part.strip() for part in parts]
-
-    def _normalise(self, text: str) -> str:
-        if self.options["ascii_fold"]:
-            text = ascii_fold(text)
-        if self.options["strip_punctuation"]:
-            text = strip_punctuation(text)
-        if self.options["lowercase"]:
-            text = text.lower()
-        return text
 
     @staticmethod
     def _labels(documents: list[Document]) -> list[str]:

@@ -14,28 +14,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from workbench_plugins.datasets.text import ascii_fold, cached_parse, held_out_count, seeded_shuffle
+from workbench_plugins.datasets.text import cached_parse, held_out_count, normalise, seeded_shuffle
 
-from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One string in one class."""
-
-    text: str
-    label: str
-
-
-@dataclass(frozen=True)
-class StringSplits:
-    classes: list[str]
-    train: list[Entry]
-    validation: list[Entry]
-    test: list[Entry]
+from workbench.datasets import SPLITS, ClassificationData, Dataset, Document, Example, GenerationData
 
 
 def read_line_files(tag: str, files: Sequence[Path], read: Callable[[Path], str]) -> dict[str, list[str]]:
@@ -64,42 +47,22 @@ class StringClassesDataset(Dataset):
         raise NotImplementedError
 
     def classification(self, seed: int) -> ClassificationData:
-        splits = self.splits(seed)
-        index = {label: i for i, label in enumerate(splits.classes)}
-
-        def examples(entries: list[Entry]) -> list[Example]:
-            return [Example(entry.text, index[entry.label]) for entry in entries]
-
-        return ClassificationData(
-            splits.classes, examples(splits.train), examples(splits.validation), examples(splits.test)
-        )
-
-    def generation(self, seed: int) -> GenerationData:
-        splits = self.splits(seed)
-
-        def documents(entries: list[Entry]) -> list[Document]:
-            return [Document(entry.text, entry.label) for entry in entries]
-
-        return GenerationData(
-            documents(splits.train), documents(splits.validation), documents(splits.test),
-            conditions=list(splits.classes),
-        )
-
-    def splits(self, seed: int) -> StringSplits:
-        """Train/validation/test entries: stratified by class, no string in two splits."""
+        """Train/validation/test examples: stratified by class, no string in two splits."""
         by_class = self.strings_by_class()
-        entries = self._entries(by_class)
-        groups: dict[str, list[Entry]] = defaultdict(list)
-        for entry in entries:
-            groups[entry.text].append(entry)
-        sizes = {label: len(strings) for label, strings in by_class.items()}
-        strata: dict[str, list[str]] = defaultdict(list)
+        classes = sorted(by_class)
+        examples = self._examples(by_class, classes)
+        groups: dict[str, list[Example]] = defaultdict(list)
+        for example in examples:
+            groups[example.text].append(example)
+        sizes = [len(by_class[name]) for name in classes]
+        strata: dict[int, list[str]] = defaultdict(list)
         for text, members in groups.items():
-            # A shared string is filed under its rarest class, which needs held-out data most.
+            # A shared string is filed under its rarest class, which needs held-out data most
+            # (labels index the sorted class names, so a tie goes to the first name).
             strata[min({m.label for m in members}, key=lambda label: (sizes[label], label))].append(text)
-        held: dict[str, list[Entry]] = {"train": [], "validation": [], "test": []}
+        held: dict[str, list[Example]] = {split: [] for split in SPLITS}
         for label in sorted(strata):
-            texts = seeded_shuffle(sorted(strata[label]), seed, label)
+            texts = seeded_shuffle(sorted(strata[label]), seed, classes[label])
             n_test, n_validation = self._held_out(len(texts))
             parts = {
                 "test": texts[:n_test],
@@ -107,11 +70,18 @@ class StringClassesDataset(Dataset):
                 "train": texts[n_test + n_validation:],
             }
             for split, chosen in parts.items():
-                held[split].extend(entry for text in chosen for entry in groups[text])
-        return StringSplits(
-            sorted(by_class),
-            *(seeded_shuffle(held[split], seed, split) for split in ("train", "validation", "test")),
-        )
+                held[split].extend(example for text in chosen for example in groups[text])
+        return ClassificationData(classes, *(seeded_shuffle(held[split], seed, split) for split in SPLITS))
+
+    def generation(self, seed: int) -> GenerationData:
+        """The same splits, each string conditioned on its class."""
+        data = self.classification(seed)
+
+        def documents(examples: list[Example]) -> list[Document]:
+            return [Document(example.text, data.classes[example.label]) for example in examples]
+
+        return GenerationData(*(documents(data.split(split)) for split in SPLITS),
+                              conditions=list(data.classes))
 
     def _held_out(self, total: int) -> tuple[int, int]:
         n_test = held_out_count(total, self.options["test_fraction"])
@@ -124,25 +94,18 @@ class StringClassesDataset(Dataset):
                 n_test -= 1
         return n_test, n_validation
 
-    def _entries(self, by_class: dict[str, list[str]]) -> list[Entry]:
-        entries = []
-        for label in sorted(by_class):
-            for raw in by_class[label]:
-                text = self._normalise(raw)
+    def _examples(self, by_class: dict[str, list[str]], classes: list[str]) -> list[Example]:
+        examples = []
+        for label, name in enumerate(classes):
+            for raw in by_class[name]:
+                text = " ".join(normalise(raw, self.options).split())
                 if text:
-                    entries.append(Entry(text, label))
+                    examples.append(Example(text, label))
         if self.options["drop_duplicates"]:
-            entries = list(dict.fromkeys(entries))
+            examples = list(dict.fromkeys(examples))
         if self.options["drop_ambiguous"]:
-            classes_of: dict[str, set[str]] = defaultdict(set)
-            for entry in entries:
-                classes_of[entry.text].add(entry.label)
-            entries = [entry for entry in entries if len(classes_of[entry.text]) == 1]
-        return entries
-
-    def _normalise(self, text: str) -> str:
-        if self.options["ascii_fold"]:
-            text = ascii_fold(text)
-        if self.options["lowercase"]:
-            text = text.lower()
-        return " ".join(text.split())
+            classes_of: dict[str, set[int]] = defaultdict(set)
+            for example in examples:
+                classes_of[example.text].add(example.label)
+            examples = [example for example in examples if len(classes_of[example.text]) == 1]
+        return examples

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import random
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -46,6 +46,19 @@ def strip_punctuation(text: str) -> str:
     """
     kept = text.translate({ord(char): _kept_as(char) for char in set(text)})
     return "\n".join(" ".join(line.split()) for line in kept.split("\n"))
+
+
+def normalise(text: str, options: Mapping[str, Any]) -> str:
+    """`text` as a dataset's options ask, each when the dataset declares it and it is on: ASCII
+    folding, then stripping punctuation, then lowercasing. Every built-in dataset applies them in
+    this one order."""
+    if options.get("ascii_fold"):
+        text = ascii_fold(text)
+    if options.get("strip_punctuation"):
+        text = strip_punctuation(text)
+    if options.get("lowercase"):
+        text = text.lower()
+    return text
 
 
 def _kept_as(char: str) -> str | None:
