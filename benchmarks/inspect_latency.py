@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tmux_screen import screen, start, tmux, wait_for
+
 SESSION = "workbench-measure-inspect"
 PASSAGE = (
     "Nel mezzo del cammin di nostra vita\nmi ritrovai per una selva oscura,\nché la diritta via era "
@@ -34,23 +36,6 @@ PASSAGE = (
     "là dove terminava quella valle\nche m’avea di paura il cor compunto,\n"
 )[:500]
 WORKBENCH = Path(sys.executable).with_name("workbench")
-
-
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
-
-
-def screen() -> str:
-    return tmux("capture-pane", "-p", "-t", SESSION)
-
-
-def wait_for(text: str, limit: float = 60.0) -> float:
-    start = time.perf_counter()
-    while text not in screen():
-        if time.perf_counter() - start > limit:
-            raise SystemExit(f"gave up waiting for {text!r}; screen:\n{screen()}")
-        time.sleep(0.002)
-    return time.perf_counter() - start
 
 
 def train(runs: Path) -> Path:
@@ -82,20 +67,18 @@ def runs_listed(runs: Path) -> str:
 
 def in_the_app(runs: Path) -> None:
     corpora = os.environ.get("WORKBENCH_CORPORA", "")
-    tmux("kill-session", "-t", SESSION)
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40",
-         f"WORKBENCH_CORPORA={corpora} WORKBENCH_RUNS_DIR={runs} {WORKBENCH}")
+    start(SESSION, f"WORKBENCH_CORPORA={corpora} WORKBENCH_RUNS_DIR={runs} {WORKBENCH}")
     try:
-        wait_for("training")  # the set-up screen's forms: plugins and torch are loaded
+        wait_for(SESSION, "training")  # the set-up screen's forms: plugins and torch are loaded
         tmux("send-keys", "-t", SESSION, "F6")
-        wait_for("choose a run")
+        wait_for(SESSION, "choose a run")
         time.sleep(2.0)  # the list of runs is read on a worker
         tmux("send-keys", "-t", SESSION, "Enter")  # open the run list (it has focus) ...
-        wait_for(runs_listed(runs))
+        wait_for(SESSION, runs_listed(runs))
         tmux("send-keys", "-t", SESSION, "Down")  # past the blank choice ...
         time.sleep(0.3)
         tmux("send-keys", "-t", SESSION, "Enter")  # ... to the newest run
-        wait_for("Type a text above")  # the weights are loaded
+        wait_for(SESSION, "Type a text above")  # the weights are loaded
         tmux("send-keys", "-t", SESSION, "/")
         time.sleep(0.3)
         tmux("send-keys", "-t", SESSION, "-l", PASSAGE.replace("\n", "↵"))
@@ -104,13 +87,14 @@ def in_the_app(runs: Path) -> None:
         tmux("send-keys", "-t", SESSION, "Enter")
         waiting = []
         for _ in range(3):  # keys while the text is being read
-            if "units 1–" in screen():
+            if "units 1–" in screen(SESSION):
                 break
             tmux("send-keys", "-t", SESSION, "F1")
-            waiting.append(wait_for("workbench — keys", limit=10.0))
+            waiting.append(wait_for(SESSION, "workbench — keys", limit=10.0))
             tmux("send-keys", "-t", SESSION, "Escape")
-            waiting.append(wait_for("units 1–" if "units 1–" in screen() else "Layer", limit=10.0))
-        wait_for("units 1–")
+            back = "units 1–" if "units 1–" in screen(SESSION) else "Layer"
+            waiting.append(wait_for(SESSION, back, limit=10.0))
+        wait_for(SESSION, "units 1–")
         result = time.perf_counter() - started
         print(f"text to result in the app: {result * 1000:.0f} ms (includes {len(waiting)} key presses)")
         if waiting:
@@ -119,7 +103,7 @@ def in_the_app(runs: Path) -> None:
         moves = []
         for position in range(1, 21):
             tmux("send-keys", "-t", SESSION, "Right")
-            moves.append(wait_for(f" {position} '", limit=10.0))
+            moves.append(wait_for(SESSION, f" {position} '", limit=10.0))
         print(f"cursor key to repaint: median {statistics.median(moves) * 1000:.0f} ms, "
               f"worst {max(moves) * 1000:.0f} ms over {len(moves)} presses")
     finally:

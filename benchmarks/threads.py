@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tmux_screen import start, tmux, wait_for
+
 WORKBENCH = Path(sys.executable).with_name("workbench")
 RUN = ["--dataset", "divina", "--task", "generate", "--cell", "gru"]
 SESSION = "workbench-threads"
@@ -47,18 +49,17 @@ def _in_app(budget: float, scratch: Path) -> dict:
     config.write_text(f'dataset = "divina"\ncell = "gru"\ntask = "generate"\n\n[train]\n'
                       f"time_budget = {budget}\n", encoding="utf-8")
     environment = f"WORKBENCH_CORPORA={os.environ.get('WORKBENCH_CORPORA', '')} WORKBENCH_RUNS_DIR={runs}"
-    _tmux("kill-session", "-t", SESSION)
-    _tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", f"{environment} {WORKBENCH}")
+    start(SESSION, f"{environment} {WORKBENCH}")
     try:
-        _wait_for_screen("training")
+        wait_for(SESSION, "training", limit=120.0, poll=0.1)
         time.sleep(1.0)  # let the set-up screen settle before it gets keys
-        _tmux("send-keys", "-t", SESSION, "C-o")  # with no path typed, this focuses the path box
+        tmux("send-keys", "-t", SESSION, "C-o")  # with no path typed, this focuses the path box
         time.sleep(0.5)
-        _tmux("send-keys", "-t", SESSION, "-l", str(config))
+        tmux("send-keys", "-t", SESSION, "-l", str(config))
         time.sleep(0.5)
-        _tmux("send-keys", "-t", SESSION, "C-o")
-        _wait_for_screen("Loaded ")
-        _tmux("send-keys", "-t", SESSION, "C-r")
+        tmux("send-keys", "-t", SESSION, "C-o")
+        wait_for(SESSION, "Loaded ", limit=120.0, poll=0.1)
+        tmux("send-keys", "-t", SESSION, "C-r")
         deadline = time.monotonic() + budget * 3 + 60
         while time.monotonic() < deadline:
             found = list(runs.glob("*/summary.json"))
@@ -67,25 +68,12 @@ def _in_app(budget: float, scratch: Path) -> dict:
             time.sleep(1.0)
         raise SystemExit("the run in the app did not finish in time")
     finally:
-        _tmux("kill-session", "-t", SESSION)
+        tmux("kill-session", "-t", SESSION)
 
 
 def _summary(runs: Path) -> dict:
     (path,) = runs.glob("*/summary.json")
     return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
-
-
-def _wait_for_screen(text: str, limit: float = 120.0) -> None:
-    deadline = time.monotonic() + limit
-    while text not in _tmux("capture-pane", "-p", "-t", SESSION):
-        if time.monotonic() > deadline:
-            screen = _tmux("capture-pane", "-p", "-t", SESSION)
-            raise SystemExit(f"gave up waiting for {text!r} on the app's screen:\n{screen}")
-        time.sleep(0.1)
 
 
 def report(scenario: str, asked: str, summary: dict) -> None:

@@ -1,23 +1,23 @@
 """Measure, as a person sees it, how fast the app answers (run by hand; not part of the suite).
 
-    WORKBENCH_CORPORA=/path/to/corpora .venv/bin/python tests/app/measure_responsiveness.py
+    WORKBENCH_CORPORA=/path/to/corpora .venv/bin/python benchmarks/app_responsiveness.py
 
 It starts `workbench` in a detached tmux session and reads the screen back with capture-pane:
 1. launch to first frame: until the set-up screen's title is on screen;
 2. key to repaint while a run trains: press a key that switches the live view's tab, and time
    until the other tab's content is on screen (several presses, median and worst reported).
-Times include tmux's own polling (a few milliseconds), so they are upper bounds.
 """
 
 from __future__ import annotations
 
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from tmux_screen import start, tmux, wait_for
 
 SESSION = "workbench-measure"
 CELL = os.environ.get("MEASURE_CELL", "lstm-custom")
@@ -31,35 +31,18 @@ time_budget = 120.0
 """
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
-
-
-def screen() -> str:
-    return tmux("capture-pane", "-p", "-t", SESSION)
-
-
-def wait_for(text: str, limit: float = 60.0) -> float:
-    start = time.perf_counter()
-    while text not in screen():
-        if time.perf_counter() - start > limit:
-            raise SystemExit(f"gave up waiting for {text!r}; screen:\n{screen()}")
-        time.sleep(0.002)
-    return time.perf_counter() - start
-
-
 def main() -> None:
     runs = Path(tempfile.mkdtemp()) / "runs"
     workbench = Path(sys.executable).with_name("workbench")
     corpora = os.environ.get("WORKBENCH_CORPORA", "")
     command = f"WORKBENCH_CORPORA={corpora} WORKBENCH_RUNS_DIR={runs} {workbench}"
-    tmux("kill-session", "-t", SESSION)
     started = time.perf_counter()
-    tmux("new-session", "-d", "-s", SESSION, "-x", "120", "-y", "40", command)
+    start(SESSION, command)
     try:
-        first_frame = wait_for("Dataset")
+        first_frame = wait_for(SESSION, "Dataset")
         print(f"launch to first frame: {first_frame * 1000:.0f} ms")
-        print(f"launch to forms shown: {wait_for('training') + first_frame:.2f} s (plugins and torch loaded)")
+        forms = wait_for(SESSION, "training") + first_frame
+        print(f"launch to forms shown: {forms:.2f} s (plugins and torch loaded)")
         config = runs.parent / "measure.toml"
         config.write_text(CONFIG, encoding="utf-8")
         tmux("send-keys", "-t", SESSION, "C-o")  # with no path typed, this focuses the path box
@@ -67,17 +50,17 @@ def main() -> None:
         tmux("send-keys", "-t", SESSION, "-l", str(config))
         time.sleep(0.3)
         tmux("send-keys", "-t", SESSION, "C-o")
-        wait_for(f"cell · {CELL}")
+        wait_for(SESSION, f"cell · {CELL}")
         tmux("send-keys", "-t", SESSION, "C-r")
-        wait_for("Samples (s)")
+        wait_for(SESSION, "Samples (s)")
         print(f"(training {CELL} on names/classify, other options at their defaults)")
         tmux("send-keys", "-t", SESSION, "l")
-        wait_for(" started ")  # the data is loaded and the model built: steps are flowing
+        wait_for(SESSION, " started ")  # the data is loaded and the model built: steps are flowing
         latencies = []
         for _ in range(10):
             for key, shows in (("t", "wall time"), ("l", "started")):
                 tmux("send-keys", "-t", SESSION, key)
-                latencies.append(wait_for(shows, limit=10.0))
+                latencies.append(wait_for(SESSION, shows, limit=10.0))
                 time.sleep(0.1)
         print(f"key to repaint while training: median {statistics.median(latencies) * 1000:.0f} ms, "
               f"worst {max(latencies) * 1000:.0f} ms over {len(latencies)} presses")
