@@ -44,9 +44,9 @@ def test_the_whole_run_ends_within_its_time_budget(
     simulated_time(monkeypatch, step_seconds=1.0, item_seconds=0.5)
     result, _ = finish(timed_run(tiny_corpora, tmp_path, time_budget=budget, eval_every=3))
     summary = result.summary
-    assert summary["ended_by"] == "time_budget"
-    assert 0.9 * budget <= summary["wall_time"] <= 1.1 * budget
-    assert summary["test"], "the test ran inside the budget"
+    assert summary.ended_by == "time_budget"
+    assert 0.9 * budget <= summary.wall_time <= 1.1 * budget
+    assert summary.test, "the test ran inside the budget"
 
 
 def test_a_validation_that_would_not_fit_scores_a_sample_and_says_so(
@@ -60,8 +60,8 @@ def test_a_validation_that_would_not_fit_scores_a_sample_and_says_so(
     assert full > EVALUATION_SHARE * budget, "the scenario needs a validation too long for the budget"
     # The first one is planned on a guess; once timed, validations score a sample.
     assert all(e["items"] < e["of"] for e in validations[1:]) and len(validations) >= 2
-    assert 0 < result.summary["final_validation"]["share"] < 1
-    assert result.summary["wall_time"] <= 1.1 * budget
+    assert 0 < result.summary.final_validation["share"] < 1
+    assert result.summary.wall_time <= 1.1 * budget
 
 
 def test_evaluation_runs_in_inference_mode_at_a_larger_batch(
@@ -86,7 +86,7 @@ def test_the_eta_counts_the_evaluations_still_to_come(
     assert steps[6].eta_seconds == pytest.approx(evaluations["validation"] + evaluations["test"], rel=0.01)
     # At step 4: two more steps, the validation at 6 and the test.
     assert steps[4].eta_seconds == pytest.approx(2.0 + steps[6].eta_seconds, rel=0.01)
-    assert result.summary["wall_time"] == pytest.approx(steps[6].elapsed + steps[6].eta_seconds, rel=0.01)
+    assert result.summary.wall_time == pytest.approx(steps[6].elapsed + steps[6].eta_seconds, rel=0.01)
 
 
 def test_pausing_spends_neither_the_budget_nor_wall_time_nor_throughput(
@@ -111,10 +111,10 @@ def test_pausing_spends_neither_the_budget_nor_wall_time_nor_throughput(
     run.resume()
     assert run.join(timeout=120.0)
     summary = run.result.summary
-    assert summary["status"] == "completed" and summary["ended_by"] == "time_budget"
-    assert summary["steps"] >= 15, "the pause cut the training short"
-    assert summary["wall_time"] <= 22.0
-    assert summary["tokens_per_second"] >= BATCH - 1  # about a batch per simulated second
+    assert summary.status == "completed" and summary.ended_by == "time_budget"
+    assert summary.steps >= 15, "the pause cut the training short"
+    assert summary.wall_time <= 22.0
+    assert summary.tokens_per_second >= BATCH - 1  # about a batch per simulated second
     after = [e for e in events if isinstance(e, StepDone) and e.step == 4][0]
     assert after.elapsed < 10.0
 
@@ -125,7 +125,7 @@ def test_the_learning_rate_schedule_spans_the_bound_that_ends_the_run(
     simulated_time(monkeypatch, step_seconds=1.0, item_seconds=0.01)
     result, events = finish(timed_run(tiny_corpora, tmp_path, steps=1000, time_budget=20.0,
                                       schedule="linear", learning_rate=0.01))
-    assert result.summary["ended_by"] == "time_budget" and result.summary["steps"] < 1000
+    assert result.summary.ended_by == "time_budget" and result.summary.steps < 1000
     rates = [e.learning_rate for e in events if isinstance(e, StepDone)]
     assert rates[0] > 0.009 and rates[-1] < 0.002, "the schedule should reach its end with the budget"
 

@@ -50,7 +50,7 @@ def test_a_compare_keeps_going_past_a_failing_cell(
     assert code == 1
     assert "cell 'broken' raised RuntimeError" in output
     assert "compare" in output and "rnn" in output
-    statuses = {record.cell: record.status for record in list_runs(tmp_path / "runs")}
+    statuses = {record.summary.cell: record.summary.status for record in list_runs(tmp_path / "runs")}
     assert statuses == {"broken": "failed", "rnn": "completed"}
 
 

@@ -10,6 +10,7 @@ import workbench.clock
 from workbench import events as ev
 from workbench.app.tracking import RunTrack
 from workbench.clock import DisplayClock, Stopwatch
+from workbench.summary import RunSummary
 
 
 def test_the_stopwatch_leaves_held_time_out(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -42,5 +43,5 @@ def test_a_tracked_run_holds_its_clock_when_paused_or_ended() -> None:
     assert not track.clock.running
     track.apply(ev.StateChanged("r", "running"))
     assert track.clock.running
-    track.apply(ev.RunFinished("r", "completed", {}))
+    track.apply(ev.RunFinished("r", "completed", RunSummary("r", "completed")))
     assert not track.clock.running

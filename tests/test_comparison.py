@@ -1,5 +1,5 @@
 """Compare tables: every validation number of a row from the run's best evaluation, in the CLI and
-the app alike, built by one row builder."""
+the app alike, each row a run's summary."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.tracking import Board
 from workbench.cli import main
 from workbench.commands.run_report import compare_table
-from workbench.comparison import compare_row
 from workbench.runs import read_run
+from workbench.summary import RunSummary
 
 BEST = {"loss": 0.9123, "accuracy": 0.8123}
 LAST = {"loss": 0.7456, "accuracy": 0.7456}
@@ -37,13 +37,13 @@ def run_dir(tmp_path: Path) -> Path:
 
 
 def test_a_row_takes_metric_loss_and_step_from_the_best_evaluation() -> None:
-    row = compare_row(summary("r"))
-    assert (row.metric, row.loss, row.evaluation.step) == (0.8123, 0.9123, 40)
+    row = RunSummary.from_json(summary("r"))
+    assert (row.metric, row.loss, row.best.step) == (0.8123, 0.9123, 40)
 
 
 def test_run_records_read_metric_and_loss_from_the_same_evaluation(run_dir: Path) -> None:
     record = read_run(run_dir)
-    assert (record.metric, record.loss) == (0.8123, 0.9123)
+    assert (record.summary.metric, record.summary.loss) == (0.8123, 0.9123)
 
 
 def test_the_cli_compare_shows_the_best_evaluation_and_says_so(
@@ -60,7 +60,7 @@ def test_the_cli_compare_shows_the_best_evaluation_and_says_so(
 def test_the_app_table_shows_the_same_cells_as_the_cli(run_dir: Path) -> None:
     board = Board()
     track = board.add("gru", metric="accuracy", higher_is_better=True)
-    track.apply(ev.RunFinished("r", "completed", summary("r")))
+    track.apply(ev.RunFinished("r", "completed", RunSummary.from_json(summary("r"))))
     rows = compare_rows([track])
     cells = [str(cell) for cell in row_cells(track, rows, rows[0])]
     assert cells[2:5] == ["0.8123", "0.9123", "40"]
@@ -75,4 +75,4 @@ def test_a_training_run_shows_its_best_evaluation_so_far() -> None:
     lower = Board().add("gru", metric="bpc", higher_is_better=False)
     for step, bpc in ((2, 3.0), (4, 2.5), (6, 2.7)):
         lower.apply(ev.Evaluated("r", step, "validation", {"loss": bpc * 0.69, "bpc": bpc}))
-    assert compare_row(lower.standing()).evaluation.step == 4
+    assert lower.standing().best.step == 4

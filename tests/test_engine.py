@@ -38,10 +38,10 @@ def test_a_run_emits_its_events_and_writes_its_directory(tiny_corpora: Path, tmp
     splits = [(e.step, e.split) for e in events if e.kind == "evaluation"]
     assert splits == [(3, "validation"), (6, "validation"), (6, "test")]
     summary = result.summary
-    assert summary["steps"] == 6 and summary["parameters"] > 0 and summary["tokens_per_second"] > 0
-    assert set(summary["test"]) >= {"loss", "accuracy"}
-    assert summary["best_validation"]["accuracy"] >= summary["final_validation"]["accuracy"]
-    assert summary["versions"]["torch"] == torch.__version__
+    assert summary.steps == 6 and summary.parameters > 0 and summary.tokens_per_second > 0
+    assert set(summary.test) >= {"loss", "accuracy"}
+    assert summary.best_validation["accuracy"] >= summary.final_validation["accuracy"]
+    assert summary.versions["torch"] == torch.__version__
     run_dir = Path(events[0].run_dir)
     for name in ("config.toml", METRICS_FILE, SAMPLES_FILE, CHECKPOINT_FILE, BEST_FILE, "summary.json"):
         assert (run_dir / name).is_file(), name
@@ -62,7 +62,7 @@ def test_a_pruned_run_keeps_its_checkpoint_and_its_labels(tiny_corpora: Path, tm
     run.subscribe(prune_on_evaluation)
     result, events = run_collecting(run)
     assert isinstance(result, RunFinished) and result.status == "pruned"
-    assert result.summary["steps"] == 3 and result.summary["test"] == {}, "a pruned run is not tested"
+    assert result.summary.steps == 3 and result.summary.test == {}, "a pruned run is not tested"
     assert read_metadata(run.run_dir / CHECKPOINT_FILE)["progress"]["step"] == 3
     summary = json.loads((run.run_dir / "summary.json").read_text())
     assert summary["status"] == "pruned" and summary["labels"] == {"study": "search", "trial": 4}
@@ -96,7 +96,7 @@ def test_stop_and_resume_continues_exactly(tiny_corpora: Path, tmp_path: Path, s
     resumed_weights, _ = load_checkpoint(first.run_dir / CHECKPOINT_FILE)
     model_keys = [key for key in weights if key.startswith("model.")]
     assert model_keys and all(torch.equal(weights[k], resumed_weights[k]) for k in model_keys)
-    assert resumed.summary["test"] == straight.summary["test"]
+    assert resumed.summary.test == straight.summary.test
 
 
 def test_checkpoints_keep_the_layout_earlier_versions_wrote(tiny_corpora: Path, tmp_path: Path) -> None:
@@ -126,7 +126,7 @@ def test_a_stateful_run_resumed_mid_document_continues_exactly(tmp_path: Path) -
         train={"steps": 9, "batch_size": 4, "eval_every": 3}, runs_dir=tmp_path / "runs",
     )
     straight, straight_events = run_collecting(Run(config))
-    assert isinstance(straight, RunFinished) and straight.summary["stateful"] is True
+    assert isinstance(straight, RunFinished) and straight.summary.extra["stateful"] is True
     first = Run(config)
     first.subscribe(lambda event: first.stop() if isinstance(event, StepDone) and event.step == 5 else None)
     run_collecting(first)
@@ -138,7 +138,7 @@ def test_a_stateful_run_resumed_mid_document_continues_exactly(tmp_path: Path) -
         return [e.loss for e in events if isinstance(e, StepDone)]
 
     assert losses(straight_events)[5:] == losses(resumed_events)
-    assert resumed.summary["test"] == straight.summary["test"]
+    assert resumed.summary.test == straight.summary.test
 
 
 def test_resuming_with_another_cell_is_refused(tiny_corpora: Path, tmp_path: Path) -> None:
@@ -177,10 +177,10 @@ def test_stop_from_another_thread_ends_after_the_current_step_with_a_checkpoint(
     assert run.join(timeout=60.0), "the run did not end after stop()"
     assert run.state == "finished"
     # Stop finishes the step under way and trains no further.
-    assert run.result.summary["steps"] <= steps_when_stopped + 1
+    assert run.result.summary.steps <= steps_when_stopped + 1
     assert isinstance(run.result, RunFinished) and run.result.status == "stopped"
     saved = read_metadata(run.run_dir / CHECKPOINT_FILE)
-    assert saved["progress"]["step"] == run.result.summary["steps"] >= 1
+    assert saved["progress"]["step"] == run.result.summary.steps >= 1
 
 
 def test_pause_holds_the_loop_and_resume_continues(tiny_corpora: Path, tmp_path: Path) -> None:
@@ -248,22 +248,22 @@ def test_patience_stops_early(tiny_corpora: Path, tmp_path: Path) -> None:
                          learning_rate=0.0, optimizer="sgd")
     result, events = run_collecting(Run(config))
     assert isinstance(result, RunFinished) and result.status == "early-stopped"
-    assert result.summary["steps"] == 3 and result.summary["best_step"] == 1
+    assert result.summary.steps == 3 and result.summary.best_step == 1
 
 
 def test_a_time_budget_alone_bounds_the_run(tiny_corpora: Path, tmp_path: Path) -> None:
     config = tiny_config(tiny_corpora, tmp_path / "runs", steps=0, epochs=0, time_budget=0.2, eval_every=0)
     result, events = run_collecting(Run(config))
     assert isinstance(result, RunFinished) and result.status == "completed"
-    assert result.summary["steps"] == sum(isinstance(e, StepDone) for e in events) > 0
+    assert result.summary.steps == sum(isinstance(e, StepDone) for e in events) > 0
 
 
 def test_epochs_bound_the_run_and_evaluate_at_each_end(tiny_corpora: Path, tmp_path: Path) -> None:
     config = tiny_config(tiny_corpora, tmp_path / "runs", steps=0, epochs=2, eval_every=0)
     result, events = run_collecting(Run(config))
     started = events[0]
-    assert isinstance(result, RunFinished) and result.summary["epochs"] == 2
-    assert result.summary["steps"] == started.total_steps
+    assert isinstance(result, RunFinished) and result.summary.epochs == 2
+    assert result.summary.steps == started.total_steps
     validations = [e.step for e in events if e.kind == "evaluation" and e.split == "validation"]
     assert validations == [started.total_steps // 2, started.total_steps]
 

@@ -14,7 +14,7 @@ import pytest
 from tiny_corpora import write_tiny_corpora
 
 from workbench.cli import main
-from workbench.formatting import format_duration, format_value
+from workbench.formatting import format_duration, format_metric, format_value
 from workbench.registry import default_registry
 from workbench.runs import list_runs
 
@@ -76,17 +76,18 @@ def test_runs_keep_every_column_whole(runs, tmp_path, capsys):
     records = list_runs(tmp_path / "runs")
     assert len(records) == 2
     for record in records:
-        (row,) = [line for line in out.splitlines() if line.startswith(record.run_id + " ")]
-        assert record.status in row and f"{record.metric_name} {record.metric:.3f}" in row
-        assert row.rstrip().endswith(" " + format_duration(record.wall_time))
+        (row,) = [line for line in out.splitlines() if line.startswith(record.summary.run_id + " ")]
+        summary = record.summary
+        assert summary.status in row and format_metric(summary.metric_name, summary.metric) in row
+        assert row.rstrip().endswith(" " + format_duration(summary.wall_time))
 
 
 def test_predict_keeps_the_run_id_on_one_line(runs, tmp_path, capsys):
-    (record,) = [record for record in list_runs(tmp_path / "runs") if record.task == "classify"]
-    assert main(["predict", "--runs-dir", "runs", record.run_id, "Smith"]) == 0
+    (record,) = [record for record in list_runs(tmp_path / "runs") if record.summary.task == "classify"]
+    assert main(["predict", "--runs-dir", "runs", record.summary.run_id, "Smith"]) == 0
     out = capsys.readouterr().out
     assert_fits(out)
-    assert out.splitlines()[0] == f"{record.run_id} · gru-custom"
+    assert out.splitlines()[0] == f"{record.summary.run_id} · gru-custom"
     assert '"Smith"' in out
 
 

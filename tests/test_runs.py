@@ -44,12 +44,13 @@ def trained_runs(tiny_corpora: Path, tmp_path: Path) -> Path:
 
 def test_list_and_read_runs(trained_runs: Path) -> None:
     records = list_runs(trained_runs)
-    assert sorted((r.dataset, r.cell, r.task, r.status) for r in records) == [
+    assert sorted((r.summary.dataset, r.summary.cell, r.summary.task, r.summary.status) for r in records) == [
         ("divina", "lstm", "generate", "completed"), ("names", "gru", "classify", "completed")]
-    by_task = {record.task: record for record in records}
-    assert by_task["classify"].metric_name == "accuracy" and by_task["generate"].metric_name == "bpc"
-    assert by_task["generate"].steps == 3 and by_task["generate"].metric > 0
-    assert find_run_dir(records[0].run_id, trained_runs) == records[0].run_dir
+    by_task = {record.summary.task: record for record in records}
+    assert by_task["classify"].summary.metric_name == "accuracy"
+    assert by_task["generate"].summary.metric_name == "bpc"
+    assert by_task["generate"].summary.steps == 3 and by_task["generate"].summary.metric > 0
+    assert find_run_dir(records[0].summary.run_id, trained_runs) == records[0].run_dir
     with pytest.raises(CheckpointError, match="No run 'nope'"):
         find_run_dir("nope", trained_runs)
     with pytest.raises(CheckpointError, match="not a run directory"):
@@ -65,7 +66,7 @@ def test_trained_models_predict_and_sample_without_data(
     trained_runs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("WORKBENCH_CORPORA")
-    by_task = {record.task: record for record in list_runs(trained_runs)}
+    by_task = {record.summary.task: record for record in list_runs(trained_runs)}
     classifier = load_trained(by_task["classify"].run_dir)
     top = classifier.predict("Smirnov", top=2)
     assert len(top) == 2 and {label for label, _ in top} <= {"English", "Italian", "Russian"}
@@ -97,8 +98,8 @@ def test_what_a_person_types_is_printed_as_typed(
     trained_runs: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
     monkeypatch.setenv("COLUMNS", "250")
-    (classifier,) = (record for record in list_runs(trained_runs) if record.task == "classify")
-    assert main(["predict", classifier.run_id, "O[/]Neil", "--runs-dir", str(trained_runs)]) == 0
+    (classifier,) = (record for record in list_runs(trained_runs) if record.summary.task == "classify")
+    assert main(["predict", classifier.summary.run_id, "O[/]Neil", "--runs-dir", str(trained_runs)]) == 0
     assert "O[/]Neil" in capsys.readouterr().out
     assert main(["predict", "[bold]nope[/]", "Rossi", "--runs-dir", str(trained_runs)]) == 2
     assert "No run '[bold]nope[/]'" in capsys.readouterr().err
@@ -112,18 +113,18 @@ def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
     run_dir = killed_run(runs, tiny_corpora, "--log", "csv")
     assert json.loads((run_dir / SUMMARY_FILE).read_text())["status"] == "running"
     (record,) = list_runs(runs)
-    assert record.status == "interrupted", "no process holds its lock any more"
+    assert record.summary.status == "interrupted", "no process holds its lock any more"
     assert main(["runs", "--runs-dir", str(runs), "--json"]) == 0
     assert json.loads(capsys.readouterr().out)[0]["status"] == "interrupted"
     assert main(["runs", "--runs-dir", str(runs)]) == 0
-    assert f"workbench run --resume {record.run_id} --runs-dir {runs}" in capsys.readouterr().out
+    assert f"workbench run --resume {record.summary.run_id} --runs-dir {runs}" in capsys.readouterr().out
     (run_dir / LOCK_FILE).write_text(f"{os.getpid()}\n")  # a live pid in the file fools no one
-    assert read_run(run_dir).status == "interrupted"
+    assert read_run(run_dir).summary.status == "interrupted"
 
     checkpoint, logged = saved_step(run_dir), logged_steps(run_dir)
     assert max(logged) > checkpoint, "the kill left steps in the log that the checkpoint does not hold"
     end = max(logged) + 3
-    assert main(["run", "--resume", record.run_id, "--runs-dir", str(runs), "--steps", str(end)]) == 0
+    assert main(["run", "--resume", record.summary.run_id, "--runs-dir", str(runs), "--steps", str(end)]) == 0
     assert f"resumed from step {checkpoint}" in capsys.readouterr().out
     assert logged_steps(run_dir) == list(range(1, end + 1))
     with open(run_dir / CSV_FILE, newline="") as file:
@@ -131,24 +132,24 @@ def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
     assert trained == list(range(1, end + 1))
     showcases = [line for line in (run_dir / SAMPLES_FILE).read_text().splitlines() if line.startswith("---")]
     assert len(showcases) == len(set(showcases))
-    assert read_run(run_dir).status == "completed"
+    assert read_run(run_dir).summary.status == "completed"
 
 
 def test_a_run_being_trained_is_running_and_cannot_be_resumed_twice(
     trained_runs: Path, tiny_corpora: Path
 ) -> None:
-    (record,) = (record for record in list_runs(trained_runs) if record.task == "classify")
+    (record,) = (record for record in list_runs(trained_runs) if record.summary.task == "classify")
     summary = json.loads((record.run_dir / SUMMARY_FILE).read_text())
     (record.run_dir / SUMMARY_FILE).write_text(json.dumps({**summary, "status": "running"}))
     training = RunLock(record.run_dir)  # what the process that trains it holds
     training.acquire()
     try:
-        assert read_run(record.run_dir).status == "running"
+        assert read_run(record.run_dir).summary.status == "running"
         with pytest.raises(CheckpointError, match=f"being trained right now by process {os.getpid()}"):
             Run(tiny_config(tiny_corpora, trained_runs, steps=8), resume=record.run_dir)
     finally:
         training.release()
-    assert read_run(record.run_dir).status == "interrupted"
+    assert read_run(record.run_dir).summary.status == "interrupted"
 
 
 def test_rewinding_drops_later_steps_and_a_line_cut_short(tmp_path: Path) -> None:
@@ -166,7 +167,7 @@ def test_rewinding_drops_later_steps_and_a_line_cut_short(tmp_path: Path) -> Non
 
 
 def test_settings_that_differ_between_runs_are_listed_and_shared_ones_are_not(trained_runs: Path) -> None:
-    records = sorted(list_runs(trained_runs), key=lambda record: record.task)
+    records = sorted(list_runs(trained_runs), key=lambda record: record.summary.task)
     table = settings_table(records)
     assert table is not None
     values = zip(table.columns[1].cells, table.columns[2].cells, strict=True)

@@ -1,5 +1,6 @@
-"""The rows of a comparison of runs, built once for `workbench runs compare`, the table that ends a
-compare in `workbench run`, and the app's Compare tab.
+"""The cells of a comparison of runs, for `workbench runs compare`, the table that ends a compare in
+`workbench run`, and the app's Compare tab. Each row is a run's `RunSummary` (a run still training
+shows its summary so far), so every table shows the same numbers.
 
 Every validation number of a row comes from one evaluation: the run's best (the best so far while
 it trains), named by its step. A best metric beside the last evaluation's loss would describe two
@@ -8,83 +9,37 @@ different models.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-from workbench.formatting import format_duration, format_number
+from workbench.formatting import format_duration, format_metric, format_number
+from workbench.summary import RunSummary
 
 TITLE = "validation numbers from each run's best evaluation"
 
 
-@dataclass(frozen=True)
-class Evaluation:
-    """One validation pass: the step it ran at and its numbers."""
-
-    step: int | None
-    metrics: Mapping[str, Any]
-
-
-def best_evaluation(summary: Mapping[str, Any]) -> Evaluation:
-    """The evaluation a run is judged by: its best validation, as its summary records it."""
-    best = summary.get("best_validation")
-    if isinstance(best, Mapping) and best:
-        return Evaluation(summary.get("best_step"), best)
-    return Evaluation(None, {})
-
-
-@dataclass(frozen=True)
-class CompareRow:
-    """What one run contributes to a comparison (its label is the table's own business)."""
-
-    status: str
-    metric_name: str | None
-    evaluation: Evaluation
-    wall_time: float | None
-    parameters: int | None
-    tokens_per_second: float | None
-
-    @property
-    def metric(self) -> float | None:
-        return self.evaluation.metrics.get(self.metric_name) if self.metric_name else None
-
-    @property
-    def loss(self) -> float | None:
-        return self.evaluation.metrics.get("loss")
-
-
-def compare_row(summary: Mapping[str, Any], status: str | None = None) -> CompareRow:
-    """The row of a run from its summary (or the summary-shaped numbers of a run still training);
-    `status` replaces the summary's where the reader knows better (a killed run reads "running")."""
-    return CompareRow(
-        status=status or str(summary.get("status", "?")),
-        metric_name=summary.get("metric"),
-        evaluation=best_evaluation(summary),
-        wall_time=summary.get("wall_time"),
-        parameters=summary.get("parameters"),
-        tokens_per_second=summary.get("tokens_per_second"),
-    )
-
-
-def compare_headers(rows: Sequence[CompareRow]) -> tuple[str, ...]:
+def compare_headers(rows: Sequence[RunSummary]) -> tuple[str, ...]:
     """Column titles after the run's label; one metric's name heads its column when all runs share it."""
-    metrics = {row.metric_name for row in rows if row.metric_name}
+    metrics = _metric_names(rows)
     metric = f"best {next(iter(metrics))}" if len(metrics) == 1 else "best metric"
     return ("status", metric, "val loss", "at step", "time", "params", "tokens/s")
 
 
-def compare_cells(row: CompareRow, rows: Sequence[CompareRow]) -> tuple[str, ...]:
+def compare_cells(row: RunSummary, rows: Sequence[RunSummary]) -> tuple[str, ...]:
     """The row's cells, in the order of `compare_headers(rows)`."""
-    one_metric = len({other.metric_name for other in rows if other.metric_name}) <= 1
-    metric = format_number(row.metric)
-    if not one_metric and row.metric_name:
-        metric = f"{row.metric_name} {metric}"
+    if len(_metric_names(rows)) <= 1:
+        metric = format_number(row.metric)
+    else:
+        metric = format_metric(row.metric_name, row.metric)
     return (
         row.status,
         metric,
         format_number(row.loss),
-        format_number(row.evaluation.step),
+        format_number(row.best.step),
         format_duration(row.wall_time),
         format_number(row.parameters),
         format_number(row.tokens_per_second),
     )
+
+
+def _metric_names(rows: Sequence[RunSummary]) -> set[str]:
+    return {row.metric_name for row in rows if row.metric_name}

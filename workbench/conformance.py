@@ -43,6 +43,7 @@ from workbench.loggers import Logger
 from workbench.params import declaration_problems
 from workbench.plugin import Plugin
 from workbench.registry import Registry, default_registry
+from workbench.summary import RunSummary
 from workbench.tasks import Task
 
 FORMS = ("classification", "generation")
@@ -435,6 +436,8 @@ def _form_and_metric(cls: type[Task]) -> str:
         return "metric is empty: name the validation metric that evaluate() reports"
     if not isinstance(cls.higher_is_better, bool):
         return "higher_is_better must be True or False"
+    if not isinstance(cls.metric_names, tuple) or not all(isinstance(n, str) and n for n in cls.metric_names):
+        return "metric_names must be a tuple of the metric names that evaluate() reports"
     if not isinstance(cls.train_defaults, dict) or not all(isinstance(k, str) for k in cls.train_defaults):
         return "train_defaults must be a dict of training parameter names to values"
     return ""
@@ -516,7 +519,8 @@ _CONFIG = {"dataset": "names", "cell": "gru", "task": "classify", "train": {"see
 
 
 def _started(resumed_from: int) -> list[Event]:
-    return [RunStarted("check", "runs/check", _CONFIG, 1234, "cpu", 4, resumed_from),
+    return [RunStarted("check", "runs/check", _CONFIG, 1234, "cpu", 4, resumed_from, "accuracy", True,
+                       ["loss", "accuracy", "macro_f1"]),
             StateChanged("check", "running")]
 
 
@@ -538,7 +542,8 @@ def _finished_run(resumed_from: int = 0) -> list[Event]:
         Sampled("check", resumed_from + 2, ["Schmidt → German", "two\nlines"]),
         CheckpointSaved("check", resumed_from + 2, "runs/check/checkpoint.safetensors"),
         _evaluated(resumed_from + 2, "test"),
-        RunFinished("check", "completed", {"status": "completed", "metric": "accuracy", "steps": 4}),
+        RunFinished("check", "completed", RunSummary("check", "completed", metric_name="accuracy",
+                                                     higher_is_better=True, steps=4)),
     ]
 
 

@@ -25,6 +25,7 @@ import gc
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +47,12 @@ from workbench.runs import (
     JsonlLogger,
     create_run_dir,
     default_runs_dir,
-    read_run,
+    read_summary,
     rewind_logs,
     write_summary,
 )
 from workbench.snapshot import Progress, TrainingState, already_complete, check_resumable, saved_step
+from workbench.summary import RUNNING, RunSummary
 from workbench.tasks import Task
 from workbench.threads import ThreadsPolicy
 from workbench.training import Blame, pick_device
@@ -251,24 +253,26 @@ class Run:
             rewind_logs(self.run_dir, saved_step(self.run_dir))
         atomic_write(self.run_dir / CONFIG_FILE, self.config.to_toml().encode("utf-8"))
         self._loggers = [JsonlLogger(self.run_dir)]
-        self._write_summary({"run_id": self.run_id, "status": "running", **self.config.names()})
+        self._write_summary(self._summary(RUNNING))
         for info in self.resolved.loggers:
             self._loggers.append(info.cls(self.run_dir, self.resolved.logger_options[info.name]))
 
     def _end_unchanged(self) -> None:
         """A resumed run that is already complete ends at once with its saved result; no file changes."""
-        record = read_run(self.run_dir)
+        summary = read_summary(self.run_dir)
         with self._lock:
             self._state = "finished"
-        self.result = RunFinished(self.run_id, record.status, record.summary)
+        self.result = RunFinished(self.run_id, summary.status, summary)
         for callback in self._subscribers:
             callback(self.result)
 
     def _train(self, state: TrainingState) -> None:
         plan = self._plan(state.task, state.model)
         count = sum(p.numel() for p in state.model.parameters())
+        task = state.task
         self._emit(RunStarted(self.run_id, str(self.run_dir), self.config.to_dict(), count, str(self.device),
-                              plan.bounds.total_steps, state.progress.step))
+                              plan.bounds.total_steps, state.progress.step, task.metric,
+                              task.higher_is_better, task.reported_metrics()))
         session = Session(self.run_id, self.run_dir, self.config, self.train, self.device, self._emit,
                           self._stop, self._unpaused, self._stopwatch, self._threads)
         loop = TrainingLoop(session, state, plan)
@@ -291,7 +295,7 @@ class Run:
         checkpoint_bytes = 3 * sum(p.numel() * p.element_size() for p in model.parameters())
         return TimePlan(bounds, Costs.guessed(checkpoint_bytes))
 
-    def _end(self, state: str, event: RunFinished | RunFailed, summary: dict[str, Any]) -> None:
+    def _end(self, state: str, event: RunFinished | RunFailed, summary: RunSummary) -> None:
         if self._run_lock is not None:  # only the process that holds the directory writes to it
             self._write_summary(summary)
         with self._lock:
@@ -299,8 +303,8 @@ class Run:
         self.result = event
         self._emit(event)
 
-    def _write_summary(self, summary: dict[str, Any]) -> None:
-        write_summary(self.run_dir, {**summary, "labels": self.labels} if self.labels else summary)
+    def _write_summary(self, summary: RunSummary) -> None:
+        write_summary(self.run_dir, replace(summary, labels=self.labels) if self.labels else summary)
 
     def _emit(self, event: Event) -> None:
         for logger in list(self._loggers):
@@ -313,9 +317,14 @@ class Run:
         for callback in self._subscribers:
             callback(event)
 
-    def _failure_summary(self, error: str, step: int) -> dict[str, Any]:
-        return {"run_id": self.run_id, "status": "failed", "error": error, "steps": step,
-                **self.config.names()}
+    def _failure_summary(self, error: str, step: int) -> RunSummary:
+        return replace(self._summary("failed"), error=error, steps=step)
+
+    def _summary(self, status: str) -> RunSummary:
+        """The summary of a run that has no numbers yet: what it trains and what it is judged on."""
+        task = self.resolved.task.cls
+        return RunSummary(self.run_id, status, **self.config.names(), metric_name=task.metric,
+                          higher_is_better=task.higher_is_better)
 
 
 def _count(items: Iterator[Any]) -> int:

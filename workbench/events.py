@@ -1,11 +1,19 @@
 """Typed events a training run emits. Consumers (the CLI, the app, the loggers) subscribe;
-the engine never calls UI code. Every event turns into one JSON object (`to_json`)."""
+the engine never calls UI code. Every event turns into one JSON object (`to_json`) and back
+(`event_from_json`).
+
+`RunStarted` says what the run is judged on (the task's metric and its direction) and which
+metrics its evaluations report, so a reader of the events never has to ask the plugin registry:
+a run of a task that is not installed here still reads right.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
+
+from workbench.summary import RunSummary
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,12 @@ class Event:
     def to_json(self) -> dict[str, Any]:
         return {"event": self.kind, **asdict(self)}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        """The event of `data`, a `to_json` object; fields a newer version added are left out."""
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
 
 @dataclass(frozen=True)
 class RunStarted(Event):
@@ -29,6 +43,9 @@ class RunStarted(Event):
     device: str
     total_steps: int | None
     resumed_from_step: int = 0
+    metric: str | None = None  # the validation metric the run is judged on (None in older logs)
+    higher_is_better: bool = False
+    metric_names: list[str] = field(default_factory=list)  # what its evaluations report, loss first
 
 
 @dataclass(frozen=True)
@@ -83,7 +100,18 @@ class StateChanged(Event):
 @dataclass(frozen=True)
 class RunFinished(Event):
     status: str  # "completed", "stopped", "early-stopped" or "pruned"
-    summary: dict[str, Any]
+    summary: RunSummary  # as the run's summary.json holds it
+
+    def to_json(self) -> dict[str, Any]:
+        return {"event": self.kind, "run_id": self.run_id, "time": self.time, "status": self.status,
+                "summary": self.summary.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        summary = data.get("summary")
+        if not isinstance(summary, dict):
+            raise TypeError("a run_finished event holds no summary")
+        return super().from_json({**data, "summary": RunSummary.from_json(summary)})
 
 
 @dataclass(frozen=True)
@@ -116,7 +144,4 @@ _CLASS: dict[str, type[Event]] = {kind: cls for cls, kind in _KIND.items()}
 def event_from_json(data: dict[str, Any]) -> Event | None:
     """The event one metrics-log line records, or None for a kind this version does not know."""
     cls = _CLASS.get(str(data.get("event")))
-    if cls is None:
-        return None
-    known = {item.name for item in fields(cls)}
-    return cls(**{key: value for key, value in data.items() if key in known})
+    return cls.from_json(data) if cls is not None else None

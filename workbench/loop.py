@@ -29,6 +29,7 @@ from workbench.errors import WorkbenchError
 from workbench.events import CheckpointSaved, Evaluated, Event, Sampled, StateChanged, StepDone
 from workbench.runs import BEST_FILE, CHECKPOINT_FILE, SAMPLES_FILE, append_samples
 from workbench.snapshot import TrainingState, save_best
+from workbench.summary import RunSummary
 from workbench.threads import ThreadsPolicy
 from workbench.training import learning_rate_factor, train_step
 
@@ -240,7 +241,7 @@ class TrainingLoop:
         self.state.save(path, self._metadata())
         self.run.emit(CheckpointSaved(self.run.run_id, self.progress.step, str(path)))
 
-    def finish(self, ending: Ending, parameters: int) -> dict[str, Any]:
+    def finish(self, ending: Ending, parameters: int) -> RunSummary:
         """Final validation and checkpoint; a run that was not stopped (or pruned) is also tested on
         its best weights."""
         progress, run = self.progress, self.run
@@ -256,27 +257,27 @@ class TrainingLoop:
             test = self.evaluate("test", self.plan.test_share(progress.elapsed))
             run.emit(Evaluated(run.run_id, progress.step, "test", test))
         self._tick()
-        return {
-            "run_id": run.run_id,
-            "status": ending.status,
-            "ended_by": ending.cause,
+        return RunSummary(
+            run_id=run.run_id,
+            status=ending.status,
+            ended_by=ending.cause,
             **run.config.names(),
-            "metric": self.metric,
-            "higher_is_better": self.higher,
-            "steps": progress.step,
-            "epochs": progress.epoch,
-            "wall_time": round(progress.elapsed, 3),
-            "parameters": parameters,
-            "tokens_per_second": progress.tokens / progress.train_time if progress.train_time else 0.0,
-            "threads": run.threads.current,
-            "final_validation": progress.last_validation,
-            "best_validation": progress.best_validation,
-            "best_step": progress.best_step,
-            "test": test,
-            **self.task.summary_fields(),
-            "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                         "workbench": __version__},
-        }
+            metric_name=self.metric,
+            higher_is_better=self.higher,
+            steps=progress.step,
+            epochs=progress.epoch,
+            wall_time=round(progress.elapsed, 3),
+            parameters=parameters,
+            tokens_per_second=progress.tokens / progress.train_time if progress.train_time else 0.0,
+            threads=run.threads.current,
+            final_validation=progress.last_validation,
+            best_validation=progress.best_validation,
+            best_step=progress.best_step,
+            test=test,
+            extra=self.task.summary_fields(),
+            versions={"python": platform.python_version(), "torch": torch.__version__,
+                      "workbench": __version__},
+        )
 
     def _metadata(self) -> dict[str, Any]:
         return {"run_id": self.run.run_id, "config": self.run.config.to_dict(),

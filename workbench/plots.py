@@ -53,25 +53,15 @@ class RunCurves:
 
 def read_curves(run_dir: Path) -> RunCurves:
     """The curves of one run directory (CheckpointError if it is not one or has no metrics log)."""
-    record = read_run(run_dir)
+    summary = read_run(run_dir).summary
     log = read_event_log(run_dir)
     steps = {e.step: e for e in log.events if isinstance(e, StepDone)}
     evaluations = [e for e in log.events if isinstance(e, Evaluated)]
     validations = {e.step: e for e in evaluations if e.split == "validation"}
-    if "metric" in record.summary:
-        metric, higher = record.metric_name, bool(record.summary.get("higher_is_better"))
-    else:
-        metric, higher = _task_metric(record.task)
-    return RunCurves(record.run_id, record.dataset, record.task, metric, higher,
+    # A summary by an older version says what the run is judged on only once it has ended.
+    metric = summary.metric_name or "loss"
+    return RunCurves(summary.run_id, summary.dataset, summary.task, metric, summary.higher_is_better,
                      dict(sorted(steps.items())), dict(sorted(validations.items())), evaluations)
-
-
-def _task_metric(task: str) -> tuple[str, bool]:
-    """A run that has not finished has no metric in its summary yet: ask its task, if installed."""
-    from workbench.registry import default_registry
-
-    found = default_registry().plugins["task"].get(task)
-    return (found.cls.metric, found.cls.higher_is_better) if found is not None else ("loss", False)
 
 
 def plot_curves(runs: Sequence[RunCurves], output: Path, x_axis: str = "steps",

@@ -5,7 +5,7 @@
     runs/<id>/samples.txt              every showcase, with its step
     runs/<id>/checkpoint.safetensors   the latest state, to resume from
     runs/<id>/best.safetensors         weights at the best validation metric, for predict/sample
-    runs/<id>/summary.json             status and final numbers (rewritten atomically)
+    runs/<id>/summary.json             status and final numbers (workbench.summary), rewritten atomically
     runs/<id>/run.lock                 locked by the process training the run (workbench.run_lock)
 
 A summary that says "running" while no process holds the lock is a run that was killed: it is
@@ -17,17 +17,17 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, Any
 
 from workbench.atomic import atomic_write, atomic_write_json
-from workbench.comparison import best_evaluation
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError, WorkbenchError
 from workbench.events import Event, event_from_json
 from workbench.loggers import Logger
 from workbench.run_lock import is_live
+from workbench.summary import RUNNING, RunSummary
 
 RUNS_DIR_ENV = "WORKBENCH_RUNS_DIR"
 CONFIG_FILE = "config.toml"
@@ -152,61 +152,39 @@ def append_samples(path: Path, step: int, texts: list[str]) -> None:
         file.writelines(text + "\n" for text in texts)
 
 
-def write_summary(run_dir: Path, summary: dict[str, Any]) -> None:
-    atomic_write_json(run_dir / SUMMARY_FILE, summary)
+def write_summary(run_dir: Path, summary: RunSummary) -> None:
+    atomic_write_json(run_dir / SUMMARY_FILE, summary.to_json())
+
+
+def read_summary(run_dir: Path) -> RunSummary:
+    """The summary of a run directory as written, or a CheckpointError if it has none or it is damaged."""
+    path = Path(run_dir) / SUMMARY_FILE
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("it does not hold a JSON object")
+        return RunSummary.from_json({"run_id": Path(run_dir).name, **document})
+    except FileNotFoundError:
+        raise CheckpointError(f"{run_dir} is not a run directory: it has no {SUMMARY_FILE}.") from None
+    except (OSError, ValueError, TypeError) as error:
+        raise CheckpointError(f"{path} cannot be read ({error}); the run directory may be damaged.") from None
 
 
 @dataclass(frozen=True)
 class RunRecord:
-    """What lists show about one run directory; `metric` and `loss` are from its best evaluation."""
+    """A run directory and its summary, whose status says "interrupted" for a run that was killed."""
 
-    run_id: str
     run_dir: Path
-    dataset: str
-    cell: str
-    task: str
-    status: str
-    steps: int
-    metric_name: str
-    metric: float | None
-    loss: float | None
-    wall_time: float | None
-    parameters: int | None
-    tokens_per_second: float | None
-    summary: dict[str, Any]
+    summary: RunSummary
 
 
 def read_run(run_dir: Path) -> RunRecord:
     """The record of a run directory, or a CheckpointError if it is not one."""
     run_dir = Path(run_dir)
-    path = run_dir / SUMMARY_FILE
-    try:
-        summary = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckpointError(f"{run_dir} is not a run directory: it has no {SUMMARY_FILE}.") from None
-    except (OSError, ValueError) as error:
-        raise CheckpointError(f"{path} cannot be read ({error}); the run directory may be damaged.") from None
-    status = summary.get("status", "?")
-    if status == "running" and not is_live(run_dir):
-        status = INTERRUPTED
-    metric_name = summary.get("metric", "loss")
-    best = best_evaluation(summary)  # metric and loss from the same evaluation
-    return RunRecord(
-        run_id=summary.get("run_id", run_dir.name),
-        run_dir=run_dir,
-        dataset=summary.get("dataset", "?"),
-        cell=summary.get("cell", "?"),
-        task=summary.get("task", "?"),
-        status=status,
-        steps=int(summary.get("steps", 0)),
-        metric_name=metric_name,
-        metric=best.metrics.get(metric_name),
-        loss=best.metrics.get("loss"),
-        wall_time=summary.get("wall_time"),
-        parameters=summary.get("parameters"),
-        tokens_per_second=summary.get("tokens_per_second"),
-        summary=summary,
-    )
+    summary = read_summary(run_dir)
+    if summary.status == RUNNING and not is_live(run_dir):
+        summary = replace(summary, status=INTERRUPTED)
+    return RunRecord(run_dir, summary)
 
 
 def run_settings(record: RunRecord) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from workbench.checkpoint import (
 )
 from workbench.config import RunConfig
 from workbench.errors import CheckpointError
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE, read_run
+from workbench.runs import BEST_FILE, CHECKPOINT_FILE, read_summary
 from workbench.tasks import Task
 from workbench.training import build_optimizer
 
@@ -176,7 +176,7 @@ def saved_step(run_dir: Path) -> int:
 def already_complete(run_dir: Path, train: dict[str, Any]) -> bool:
     """True when resuming with `train` would train nothing: the run ended on its own (completed, or
     stopped early for want of progress) and none of the settings that ended it was raised."""
-    if read_run(run_dir).status not in ENDED_ON_ITS_OWN:
+    if read_summary(run_dir).status not in ENDED_ON_ITS_OWN:
         return False
     saved = RunConfig.from_dict(read_metadata(run_dir / CHECKPOINT_FILE)["config"]).train
     return not any(_raised(saved.get(name, 0), train[name]) for name in _ENDING_SETTINGS)

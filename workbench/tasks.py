@@ -58,6 +58,8 @@ class Task(Plugin):
 
     `form` is the dataset form it consumes ("classification" or "generation"). `metric` names the
     validation metric that early stopping and comparisons use; `higher_is_better` its direction.
+    `metric_names` lists the metrics `evaluate` reports (loss and `metric` are always among them),
+    so the event that starts a run can say what its evaluations will hold.
     `cell_defaults` and `train_defaults` override cell and training parameter defaults with values
     that suit this task (a person's own values still win).
     """
@@ -66,6 +68,7 @@ class Task(Plugin):
     form: ClassVar[str] = ""
     metric: ClassVar[str] = "loss"
     higher_is_better: ClassVar[bool] = False
+    metric_names: ClassVar[tuple[str, ...]] = ()
     cell_defaults: ClassVar[dict[str, Any]] = {}
     train_defaults: ClassVar[dict[str, Any]] = {}
 
@@ -106,6 +109,11 @@ class Task(Plugin):
         is the same for the same share.
         """
         raise NotImplementedError
+
+    @classmethod
+    def reported_metrics(cls) -> list[str]:
+        """The metrics `evaluate` reports: loss, `metric`, then the rest of `metric_names`."""
+        return list(dict.fromkeys(("loss", cls.metric, *cls.metric_names)))
 
     def summary_fields(self) -> dict[str, Any]:
         """How this task trained and scored, in its own words, added to the run's summary.json

@@ -75,6 +75,7 @@ class Generate(Task):
     form = "generation"
     metric = "bpc"
     higher_is_better = False
+    metric_names = ("loss", "bpc", "perplexity")
     train_defaults = {"learning_rate": 3e-3, "batch_size": 64, "epochs": 12, "schedule": "cosine"}
     params = (
         Param("embedding_size", int, 64, "size of each character's learned vector", min=1, max=4096),

@@ -115,10 +115,12 @@ def synthetic_run(run_id: str, cell: str, steps: int, start: float, scale: float
                   parameters: int, task: str = "classify") -> list[Any]:
     """A finished run's events with fixed times and values: screens drawn from it never vary."""
     from workbench import events as ev
+    from workbench.summary import RunSummary
 
     config = {"dataset": "names", "cell": cell, "task": task}
     at = 1_700_000_000.0
-    made: list[Any] = [ev.RunStarted(run_id, f"runs/{run_id}", config, parameters, "cpu", steps, time=at)]
+    made: list[Any] = [ev.RunStarted(run_id, f"runs/{run_id}", config, parameters, "cpu", steps, 0,
+                                     "accuracy", True, ["loss", "accuracy"], time=at)]
     for step in range(1, steps + 1):
         loss = start * (0.35 + 0.65 * math.exp(-step / (steps / 3))) + 0.05 * math.sin(step * scale)
         made.append(ev.StepDone(run_id, step, step // 20, loss, 0.003, 1000.0 * scale, step * 0.1,
@@ -130,10 +132,10 @@ def synthetic_run(run_id: str, cell: str, steps: int, start: float, scale: float
                                                   f"✗ Smith → Russian (is English) {40 + step // 8}%"],
                                    time=at + step))
     last = [event for event in made if isinstance(event, ev.Evaluated)][-1]
-    summary = {"run_id": run_id, "status": "completed", **config, "metric": "accuracy",
-               "higher_is_better": True, "steps": steps, "wall_time": steps * 0.1, "parameters": parameters,
-               "tokens_per_second": 1000.0 * scale, "final_validation": last.metrics,
-               "best_validation": last.metrics, "best_step": last.step}
+    summary = RunSummary(run_id, "completed", **config, metric_name="accuracy", higher_is_better=True,
+                         steps=steps, wall_time=steps * 0.1, parameters=parameters,
+                         tokens_per_second=1000.0 * scale, final_validation=last.metrics,
+                         best_validation=last.metrics, best_step=last.step)
     made.append(ev.RunFinished(run_id, "completed", summary, time=at + steps + 1))
     return made
 
@@ -163,6 +165,6 @@ def write_synthetic_runs(runs_dir: Path, cells: tuple[str, ...] = ("gru", "lstm"
         run_dir = runs_dir / events[0].run_id
         run_dir.mkdir(parents=True)
         (run_dir / "metrics.jsonl").write_text("".join(json.dumps(e.to_json()) + "\n" for e in events))
-        (run_dir / "summary.json").write_text(json.dumps(events[-1].summary))
+        (run_dir / "summary.json").write_text(json.dumps(events[-1].summary.to_json()))
         made.append(run_dir)
     return made

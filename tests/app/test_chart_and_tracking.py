@@ -9,6 +9,7 @@ from workbench.app.chart import Panel, Series, reduce_points, render_chart, rend
 from workbench.app.feed import EventFeed
 from workbench.app.tracking import Board
 from workbench.formatting import format_duration, format_number
+from workbench.summary import RunSummary
 
 
 def test_reduce_points_keeps_one_mean_per_column_and_short_series_whole() -> None:
@@ -48,14 +49,15 @@ def test_events_fold_into_a_track_and_colours_stay_with_their_runs() -> None:
         feed.push(ev.StepDone("r1", step, 0, 2.0 / step, 0.01, 50.0, step * 0.5, 1.0))
     feed.push(ev.Evaluated("r1", 2, "validation", {"loss": 1.5, "accuracy": 0.5, "confusion": [[1]]}))
     feed.push(ev.Sampled("r1", 2, ["a", "b"]))
-    feed.push(ev.RunFinished("r1", "completed", {"steps": 2}))
+    feed.push(ev.RunFinished("r1", "completed", RunSummary("r1", "completed", steps=2)))
     for event in feed.drain():
         first.apply(event)
     assert feed.drain() == []
     assert first.train == [(1, 2.0), (2, 1.0)] and first.validation == [(2, 1.5)]
     assert first.metrics == {"loss": 1.5, "accuracy": 0.5}
     assert first.samples == [(2, "a"), (2, "b")]
-    assert first.finished and first.summary == {"steps": 2} and first.parameters == 120
+    assert first.finished and first.summary == RunSummary("r1", "completed", steps=2)
+    assert first.parameters == 120
     assert board.remove_finished() == 1 and board.tracks == [second]
     assert board.add("lstm").colour not in (first.colour, second.colour)
 

@@ -38,7 +38,7 @@ async def test_a_run_streams_into_chart_metrics_samples_and_matches_its_summary(
         assert any(0x2800 < ord(char) <= 0x28FF for char in chart.render().plain)
 
         summary = json.loads((Path(track.run_dir) / "summary.json").read_text())
-        assert track.summary == summary
+        assert track.summary is not None and track.summary.to_json() == summary
         accuracy = summary["final_validation"]["accuracy"]
         assert f"{accuracy:.4g}" in _plain(app.screen.query_one(MetricsPanel))
         rows = compare_rows([track])

@@ -29,7 +29,7 @@ async def test_open_a_past_run_add_it_to_the_comparison_and_classify_with_it(app
         await pilot.press("f4")
         runs = app.screen
         await wait_for(pilot, lambda: runs.opened is not None, "the run to open")
-        assert runs.records[0].run_id == live_track.run_id
+        assert runs.records[0].summary.run_id == live_track.run_id
         assert runs.query_one("#runs-table").row_count == 1
         assert runs.opened.train == live_track.train
         assert runs.opened.validation == live_track.validation
@@ -116,7 +116,7 @@ async def test_an_interrupted_run_is_shown_so_and_resumes_with_r(app, tiny_corpo
         await pilot.press("f4")
         runs = app.screen
         await wait_for(pilot, lambda: runs.opened is not None, "the run to open")
-        assert runs.records[0].status == "interrupted"
+        assert runs.records[0].summary.status == "interrupted"
         assert "r resumes it from its last checkpoint" in _text(runs.query_one("#run-summary"))
         await pilot.press("r")
         await wait_for(pilot, lambda: app.board.tracks and not app.queue.busy, "the resumed run")

@@ -4,18 +4,20 @@ from pathlib import Path
 
 from workbench.app.runs_screen import ORDERS, sort_records
 from workbench.runs import RunRecord
+from workbench.summary import RunSummary
 
 
 def record(run_id: str, cell: str, metric: float | None, higher: bool, wall: float | None,
            labels: dict | None = None) -> RunRecord:
-    summary = {"higher_is_better": higher, **({"labels": labels} if labels else {})}
-    return RunRecord(run_id=run_id, run_dir=Path(run_id), dataset="names", cell=cell, task="t",
-                     status="completed", steps=1, metric_name="m", metric=metric, loss=None,
-                     wall_time=wall, parameters=1, tokens_per_second=None, summary=summary)
+    best = {"m": metric} if metric is not None else {}
+    summary = RunSummary(run_id, "completed", dataset="names", cell=cell, task="t", metric_name="m",
+                         higher_is_better=higher, steps=1, wall_time=wall, parameters=1,
+                         best_validation=best, best_step=1 if best else None, labels=labels or {})
+    return RunRecord(Path(run_id), summary)
 
 
 def ids(records: list[RunRecord]) -> list[str]:
-    return [one.run_id for one in records]
+    return [one.summary.run_id for one in records]
 
 
 def test_each_order_puts_the_right_run_first_and_unknown_numbers_last():
@@ -53,8 +55,8 @@ def test_the_summary_pane_names_a_runs_study_and_trial():
     from workbench.app.tracking import RunTrack
 
     console = Console(width=60, record=True)
-    console.print(_summary(record("2", "gru", 0.8, True, 1.0, {"study": "seeds", "trial": 3}),
+    console.print(_summary(record("2", "gru", 0.8, True, 1.0, {"study": "seeds", "trial": 3}).summary,
                            RunTrack(label="gru", colour="red")))
     assert "study      seeds, trial 3" in console.export_text()
-    console.print(_summary(record("1", "gru", 0.8, True, 1.0), RunTrack(label="gru", colour="red")))
+    console.print(_summary(record("1", "gru", 0.8, True, 1.0).summary, RunTrack(label="gru", colour="red")))
     assert console.export_text().count("study") == 0

@@ -48,7 +48,7 @@ async def test_the_compare_tab_shows_statistics_for_seeds_added_from_the_runs_sc
         runs = app.screen
         for row in range(4):
             await wait_for(pilot, lambda row=row: runs.opened is not None
-                           and runs.opened.run_id == runs.records[row].run_id, "the run to open")
+                           and runs.opened.run_id == runs.records[row].summary.run_id, "the run to open")
             await pilot.press("a", "down")
         assert len(app.board.tracks) == 4
         await pilot.press("f3", "t")

@@ -33,7 +33,7 @@ def test_seeds_end_with_statistics_and_each_run_knows_its_study(
     assert "mean±95% interval over seeds" in output and "verdict: " in output
     assert "between rnn and gru" in output or "between gru and rnn" in output
     records = list_runs(runs)
-    assert sorted((record.cell, record.status) for record in records) == [
+    assert sorted((record.summary.cell, record.summary.status) for record in records) == [
         ("gru", "completed"), ("gru", "completed"), ("rnn", "completed"), ("rnn", "completed")]
     labels = [summary_of(record.run_dir)["labels"] for record in records]
     assert len({label["study"] for label in labels}) == 1 and sorted(label["trial"] for label in labels) == [
@@ -49,7 +49,7 @@ def test_seeds_end_with_statistics_and_each_run_knows_its_study(
     assert {trial["run"]["run_dir"] for trial in shown["trials"]} == {
         str(record.run_dir.resolve()) for record in records}
     # The same statistics for the runs on disk: runs that differ only by seed are grouped.
-    assert main(["runs", "compare", *(record.run_id for record in records), "--runs-dir", str(runs)]) == 0
+    assert main(["runs", "compare", *(one.summary.run_id for one in records), "--runs-dir", str(runs)]) == 0
     compared = capsys.readouterr().out
     assert "mean±95% interval over seeds" in compared
     assert shown["statistics"]["verdict"].split(" (")[0] in " ".join(compared.split())
@@ -122,7 +122,7 @@ def test_ctrl_c_stops_every_worker_with_a_checkpoint(
     records = list_runs(runs)
     assert len(records) == 2
     for record in records:
-        assert record.status == "stopped" and (record.run_dir / CHECKPOINT_FILE).is_file()
+        assert record.summary.status == "stopped" and (record.run_dir / CHECKPOINT_FILE).is_file()
     study = summary_of(records[0].run_dir)["labels"]["study"]
     assert main(["study", "show", study, "--runs-dir", str(runs), "--json"]) == 0
     shown = json.loads(capsys.readouterr().out)

@@ -1,4 +1,4 @@
-"""A classifier's per-class accuracy and confusion matrix, read from its summary.json.
+"""A classifier's per-class accuracy and confusion matrix, read from its summary.
 
 The test split (scored on the best weights) is shown when the run was tested; otherwise its best
 validation. Rows are the true classes and columns the predicted ones, as `workbench.metrics` counts
@@ -15,23 +15,27 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
+from workbench.formatting import format_count, format_percent
+from workbench.summary import RunSummary
+
 _WIDE = Console(width=1000)  # measures a table's natural width
 _NO_REPORT = ("This run has no per-class numbers: they come from a classifying task once the run "
               "has been evaluated.")
 
 
-def class_evaluation(summary: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]] | None:
+def class_evaluation(summary: RunSummary) -> tuple[str, Mapping[str, Any]] | None:
     """(which evaluation, its metrics) holding a confusion matrix, or None when there is none."""
-    choices = (("test split, best weights", summary.get("test")),
-               (f"validation, best evaluation (step {summary.get('best_step', '?')})",
-                summary.get("best_validation")))
+    best = summary.best
+    choices = (("test split, best weights", summary.test),
+               (f"validation, best evaluation (step {best.step if best.step is not None else '?'})",
+                best.metrics))
     for title, metrics in choices:
-        if isinstance(metrics, Mapping) and metrics.get("confusion") and metrics.get("classes"):
+        if metrics.get("confusion") and metrics.get("classes"):
             return title, metrics
     return None
 
 
-def class_report(summary: Mapping[str, Any]) -> tuple[RenderableType, int | None]:
+def class_report(summary: RunSummary) -> tuple[RenderableType, int | None]:
     """Per-class accuracy with its support, beside the confusion matrix, under a title naming the
     evaluation, and the width it needs (the view scrolls sideways rather than crop it); a line of
     explanation, to wrap at any width, for a run that has none."""
@@ -50,11 +54,11 @@ def class_report(summary: Mapping[str, Any]) -> tuple[RenderableType, int | None
     for row, name in enumerate(classes):
         counts = confusion[row]
         support = sum(counts)
-        table.add_row(name, _accuracy(counts[row], support), _short(support),
+        table.add_row(name, _accuracy(counts[row], support), format_count(support),
                       *(_count(count, support, column == row) for column, count in enumerate(counts)))
     width = Measurement.get(_WIDE, _WIDE.options, table).maximum
     heading = Text.assemble(("Per class · ", "bold"), (title, "bold"),
-                            (f" · accuracy {metrics.get('accuracy', 0):.1%}", "dim"))
+                            (f" · accuracy {format_percent(metrics.get('accuracy', 0), 1)}", "dim"))
     legend = Text("right: its examples predicted right, of how many; columns: the predicted class",
                   style="dim")
     return Group(heading, legend, table), width
@@ -64,7 +68,7 @@ def _accuracy(right: int, support: int) -> Text:
     if not support:
         return Text("–", style="dim")
     share = right / support
-    return Text(f"{share:.0%}", style="green" if share >= 0.5 else "red")
+    return Text(format_percent(share), style="green" if share >= 0.5 else "red")
 
 
 def _count(count: int, support: int, diagonal: bool) -> Text:
@@ -73,11 +77,4 @@ def _count(count: int, support: int, diagonal: bool) -> Text:
         return Text("·", style="grey30")
     share = count / support if support else 0.0
     colour = "green" if diagonal else "red"
-    return Text(_short(count), style=colour if share >= 0.2 else f"dim {colour}")
-
-
-def _short(count: int) -> str:
-    """A count in at most four characters: 845, 1.2k, 12k."""
-    if count < 1000:
-        return str(count)
-    return f"{count / 1000:.1f}k" if count < 10_000 else f"{count // 1000}k"
+    return Text(format_count(count), style=colour if share >= 0.2 else f"dim {colour}")

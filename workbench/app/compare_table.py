@@ -1,7 +1,8 @@
 """The comparison table: one row per run on the board, built by `workbench.comparison` like the CLI's.
 
 Every validation number of a row comes from the run's best evaluation (the best so far while it
-trains); the table's caption on the Compare tab says so.
+trains, by the metric and direction its RunStarted event named); the table's caption on the
+Compare tab says so.
 """
 
 from __future__ import annotations
@@ -10,14 +11,15 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from workbench.app.tracking import RunTrack
-from workbench.comparison import CompareRow, compare_cells, compare_headers, compare_row
+from workbench.comparison import compare_cells, compare_headers
+from workbench.summary import RunSummary
 
 
-def compare_rows(tracks: list[RunTrack]) -> list[CompareRow]:
-    return [compare_row(track.standing()) for track in tracks]
+def compare_rows(tracks: list[RunTrack]) -> list[RunSummary]:
+    return [track.standing() for track in tracks]
 
 
-def row_cells(track: RunTrack, rows: list[CompareRow], row: CompareRow) -> tuple[Text | str, ...]:
+def row_cells(track: RunTrack, rows: list[RunSummary], row: RunSummary) -> tuple[Text | str, ...]:
     """The cells of one run: its coloured label, then the shared comparison cells."""
     return (Text("● ", style=track.colour) + Text(track.label), *compare_cells(row, rows))
 

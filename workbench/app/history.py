@@ -8,21 +8,22 @@ everything it did before it stopped.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from workbench.app.tracking import RunTrack
 from workbench.runs import read_event_log
+from workbench.summary import RunSummary
 
 
-def load_track(run_dir: Path, track: RunTrack, summary: dict[str, Any] | None = None) -> RunTrack:
-    """Fill `track` from `run_dir`'s metrics log; the summary (if given) wins for final numbers."""
+def load_track(run_dir: Path, track: RunTrack, summary: RunSummary | None = None) -> RunTrack:
+    """Fill `track` from `run_dir`'s metrics log; the summary (if given) wins for final numbers
+    once the run has ended."""
     log = read_event_log(run_dir)
     for number in log.damaged_lines:
         track.note(f"{log.path.name} line {number} is damaged and was skipped")
     for event in log.events:
         track.apply(event)
-    if summary is not None and summary.get("status") not in (None, "running"):
-        track.summary = dict(summary)
-        track.state = str(summary["status"])
+    if summary is not None and summary.ended:
+        track.summary = summary
+        track.state = summary.status
     track.run_dir = str(run_dir)
     return track

@@ -141,7 +141,7 @@ class InspectScreen(Screen):
         self.app.call_from_thread(self._show_choices, records)
 
     def _show_choices(self, records: list[RunRecord]) -> None:
-        options = [(record.run_id, str(record.run_dir)) for record in records]
+        options = [(record.summary.run_id, str(record.run_dir)) for record in records]
         known = {value for _, value in options}
         for wanted in self._wanted.values():  # a run that has only just started may not be listed yet
             if str(wanted) not in known:

@@ -42,7 +42,7 @@ from workbench.app.runs_screen import RunsScreen
 from workbench.app.setup_screen import SetupScreen
 from workbench.app.tracking import Board, RunTrack
 from workbench.app.workspace import Workspace
-from workbench.formatting import format_number
+from workbench.formatting import format_metric, format_number
 from workbench.runs import default_runs_dir
 
 if TYPE_CHECKING:
@@ -153,11 +153,10 @@ class WorkbenchApp(App):
             self.notify(f"{track.label} failed: {track.error}", title="Run failed", severity="error",
                         timeout=15)
             return
-        summary = track.summary or {}
-        metric = summary.get("metric")
-        best = (summary.get("best_validation") or {}).get(metric) if metric else None
-        shown = f", best {metric} {format_number(best)}" if best is not None else ""
-        self.notify(f"{track.label} {track.state} after {format_number(summary.get('steps'))} steps{shown}.")
+        standing = track.standing()
+        best = standing.metric
+        shown = f", best {format_metric(standing.metric_name, best)}" if best is not None else ""
+        self.notify(f"{track.label} {track.state} after {format_number(standing.steps)} steps{shown}.")
 
     def use_model(self, run_dir: Path) -> None:
         """Open the model screen on `run_dir`."""
@@ -184,15 +183,15 @@ class WorkbenchApp(App):
 
     def on_compare_run(self, request: CompareRun) -> None:
         """A run from disk joins the live chart and comparison table, once."""
-        record = request.record
+        record, summary = request.record, request.record.summary
         if self.board.holding(record.run_dir) is not None:
-            self.notify(f"{record.run_id} is already in the comparison (F3).", severity="warning")
+            self.notify(f"{summary.run_id} is already in the comparison (F3).", severity="warning")
             return
-        track = self.board.add(record.cell, cell=record.cell, task=record.task, dataset=record.dataset,
-                               run_id=record.run_id, metric=record.metric_name,
-                               higher_is_better=bool(record.summary.get("higher_is_better", False)))
-        load_track(record.run_dir, track, record.summary)
-        self.notify(f"Added {record.run_id} to the comparison (F3).")
+        track = self.board.add(summary.cell, cell=summary.cell, task=summary.task, dataset=summary.dataset,
+                               run_id=summary.run_id, metric=summary.metric_name,
+                               higher_is_better=summary.higher_is_better)
+        load_track(record.run_dir, track, summary)
+        self.notify(f"Added {summary.run_id} to the comparison (F3).")
 
     def on_pause_run(self, request: PauseRun) -> None:
         done = self.queue.pause()

@@ -43,14 +43,15 @@ def _render(track: RunTrack, waiting: int, live: bool) -> Table:
     table.add_row("train loss", format_number(track.loss))
     for name, value in _validation(track).items():
         table.add_row(f"val {name}", format_number(value))
-    summary = track.summary or {}
-    table.add_row("tokens/s", format_number(summary.get("tokens_per_second", track.tokens_per_second)))
+    summary = track.summary
+    table.add_row("tokens/s", format_number(_final_or(summary and summary.tokens_per_second,
+                                                      track.tokens_per_second)))
     moment = time.monotonic()
     elapsed = track.clock.elapsed_at(moment) if live else track.elapsed
-    table.add_row("elapsed", format_duration(summary.get("wall_time", elapsed)))
+    table.add_row("elapsed", format_duration(_final_or(summary and summary.wall_time, elapsed)))
     if not track.finished:
         table.add_row("ETA", format_duration(track.clock.eta_at(moment) if live else track.eta_seconds))
-    table.add_row("parameters", format_number(summary.get("parameters", track.parameters)))
+    table.add_row("parameters", format_number(_final_or(summary and summary.parameters, track.parameters)))
     if waiting:
         table.add_row("queue", f"{waiting} waiting")
     if track.error:
@@ -58,12 +59,15 @@ def _render(track: RunTrack, waiting: int, live: bool) -> Table:
     return table
 
 
+def _final_or(final: Any, live: Any) -> Any:
+    """The summary's number where it has one (a failed run's has few), else the live one."""
+    return final if final is not None else live
+
+
 def _validation(track: RunTrack) -> dict[str, Any]:
     """The summary's final validation numbers once finished, else the latest evaluation."""
-    if track.summary is not None:
-        final = track.summary.get("final_validation") or track.summary.get("best_validation")
-        if isinstance(final, dict):
-            return {k: v for k, v in final.items() if isinstance(v, (int, float))}
+    if track.summary is not None and track.summary.final.metrics:
+        return {k: v for k, v in track.summary.final.metrics.items() if isinstance(v, (int, float))}
     return track.metrics
 
 

@@ -131,7 +131,7 @@ class ModelScreen(Screen):
                 seen.add(track.run_dir)
         for record in records:
             if str(record.run_dir) not in seen:
-                options.append((f"{record.run_id} · {record.status}", str(record.run_dir)))
+                options.append((f"{record.summary.run_id} · {record.summary.status}", str(record.run_dir)))
                 seen.add(str(record.run_dir))
         select = self.query_one("#model-run", Select)
         current = select.value

@@ -64,11 +64,8 @@ class RunQueue:
         tracks = []
         if resume is not None:
             self.board.remove_run(resume)  # the resumed run's track replays all of it
-        task = self.registry.get("task", compare.base.task).cls if self.registry is not None else None
-        for single in compare.configs():
-            track = self.board.add(single.cell, cell=single.cell, task=single.task, dataset=single.dataset,
-                                   metric=task.metric if task else None,
-                                   higher_is_better=task.higher_is_better if task else False)
+        for single in compare.configs():  # what a run is judged on, its RunStarted event says
+            track = self.board.add(single.cell, cell=single.cell, task=single.task, dataset=single.dataset)
             track.mark("queued", "queued" if not resume else f"queued to resume {resume.name}")
             self.pending.append(Pending(single, track, resume))
             tracks.append(track)

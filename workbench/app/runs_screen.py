@@ -28,12 +28,13 @@ from workbench.app.requests import CompareRun, InspectRun, StartRuns, UseModel
 from workbench.app.tracking import PALETTE, RunTrack
 from workbench.app.workspace import Workspace
 from workbench.errors import WorkbenchError
-from workbench.formatting import format_duration, format_number
+from workbench.formatting import format_duration, format_metric, format_number
 from workbench.runs import CONFIG_FILE, INTERRUPTED
 from workbench.studies.outcome import study_label
 
 if TYPE_CHECKING:
     from workbench.runs import RunRecord
+    from workbench.summary import RunSummary
 
 COLUMNS = ("run", "status", "metric", "val loss", "steps", "wall time", "parameters")
 ORDERS = ("newest", "best metric", "fastest", "cell", "study")
@@ -42,26 +43,24 @@ ORDERS = ("newest", "best metric", "fastest", "cell", "study")
 def sort_records(records: list[RunRecord], order: str) -> list[RunRecord]:
     """Runs in one of ORDERS; runs without the number sorted on go last."""
     if order == "newest":
-        return sorted(records, key=lambda record: record.run_id, reverse=True)
-    if order == "best metric":
-        def best_first(record: RunRecord) -> tuple[bool, float]:
-            if record.metric is None:
-                return (True, 0.0)
-            higher = bool(record.summary.get("higher_is_better", False))
-            return (False, -record.metric if higher else record.metric)
-
-        return sorted(records, key=best_first)
+        return sorted(records, key=lambda record: record.summary.run_id, reverse=True)
+    if order == "best metric":  # each run in its own task's direction
+        return sorted(records, key=lambda record: record.summary.rank())
     if order == "fastest":
-        return sorted(records, key=lambda record: (record.wall_time is None, record.wall_time or 0.0))
+        def quickest(record: RunRecord) -> tuple[bool, float]:
+            return (record.summary.wall_time is None, record.summary.wall_time or 0.0)
+
+        return sorted(records, key=quickest)
     if order == "study":
         def by_study(record: RunRecord) -> tuple[bool, str, int, str]:
-            label = study_label(record)
+            summary = record.summary
+            label = study_label(summary)
             if label is None:
-                return (True, "", 0, record.run_id)
-            return (False, label.study, label.trial if label.trial is not None else -1, record.run_id)
+                return (True, "", 0, summary.run_id)
+            return (False, label.study, label.trial if label.trial is not None else -1, summary.run_id)
 
         return sorted(records, key=by_study)
-    return sorted(records, key=lambda record: (record.cell, record.run_id))
+    return sorted(records, key=lambda record: (record.summary.cell, record.summary.run_id))
 
 
 class RunsScreen(Screen):
@@ -158,21 +157,23 @@ class RunsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="open-run")
     def _open(self, record: RunRecord) -> None:
-        track = RunTrack(label=record.cell, colour=PALETTE[0], cell=record.cell, task=record.task,
-                         dataset=record.dataset, run_id=record.run_id)
+        summary = record.summary
+        track = RunTrack(label=summary.cell, colour=PALETTE[0], cell=summary.cell, task=summary.task,
+                         dataset=summary.dataset, run_id=summary.run_id)
         try:
-            load_track(record.run_dir, track, record.summary)
+            load_track(record.run_dir, track, summary)
         except WorkbenchError as error:
             track.error = str(error)
         self.app.call_from_thread(self._show_track, record, track)
 
     def _show_track(self, record: RunRecord, track: RunTrack) -> None:
         self.opened = track
+        cell = record.summary.cell
         self.query_one("#run-chart", LineChart).plot([
-            Series(f"{record.cell} train", track.colour, track.train),
-            Series(f"{record.cell} val", PALETTE[1], track.validation, markers=True),
+            Series(f"{cell} train", track.colour, track.train),
+            Series(f"{cell} val", PALETTE[1], track.validation, markers=True),
         ])
-        self.query_one("#run-summary", Static).update(_summary(record, track))
+        self.query_one("#run-summary", Static).update(_summary(record.summary, track))
         report, width = class_report(record.summary)
         shown = self.query_one("#class-report", Static)
         shown.styles.width = width if width is not None else "1fr"
@@ -196,13 +197,14 @@ class RunsScreen(Screen):
         from workbench.config import Compare, RunConfig
         from workbench.snapshot import ENDED_ON_ITS_OWN
 
-        if record.status == "running":
-            self.notify(f"{record.run_id} is training right now: it cannot be resumed twice.",
+        summary = record.summary
+        if summary.status == "running":
+            self.notify(f"{summary.run_id} is training right now: it cannot be resumed twice.",
                         severity="warning")
             return
-        if record.status in ENDED_ON_ITS_OWN:
-            self.notify(f"{record.run_id} is already complete ({record.status} after {record.steps} steps): "
-                        "nothing to resume.", severity="warning")
+        if summary.status in ENDED_ON_ITS_OWN:
+            self.notify(f"{summary.run_id} is already complete ({summary.status} after "
+                        f"{format_number(summary.steps)} steps): nothing to resume.", severity="warning")
             return
 
         try:
@@ -215,7 +217,7 @@ class RunsScreen(Screen):
 
     def action_add(self) -> None:
         record = self._record_or_warn()
-        if record is None or self.opened is None or self.opened.run_id != record.run_id:
+        if record is None or self.opened is None or self.opened.run_id != record.summary.run_id:
             return
         self.post_message(CompareRun(record))
 
@@ -238,39 +240,39 @@ def _runs_table() -> DataTable:
 
 
 def _row(record: RunRecord) -> tuple[Any, ...]:
+    summary = record.summary
     return (
-        Text(record.run_id),
-        record.status,
-        f"{record.metric_name} {format_number(record.metric)}",
-        format_number(record.loss),
-        format_number(record.steps),
-        format_duration(record.wall_time),
-        format_number(record.parameters),
+        Text(summary.run_id),
+        summary.status,
+        format_metric(summary.metric_name, summary.metric),
+        format_number(summary.loss),
+        format_number(summary.steps),
+        format_duration(summary.wall_time),
+        format_number(summary.parameters),
     )
 
 
-def _summary(record: RunRecord, track: RunTrack) -> Table:
+def _summary(summary: RunSummary, track: RunTrack) -> Table:
     table = Table.grid(padding=(0, 1))
     table.add_column(style="dim", no_wrap=True)
     table.add_column()
-    table.add_row("run", Text(record.run_id))
-    table.add_row("plugins", Text(f"{record.dataset} · {record.cell} · {record.task}"))
-    label = study_label(record)
+    table.add_row("run", Text(summary.run_id))
+    table.add_row("plugins", Text(f"{summary.dataset} · {summary.cell} · {summary.task}"))
+    label = study_label(summary)
     if label is not None:
         table.add_row("study", Text(f"{label.study}, trial {label.trial}"))
-    table.add_row("status", record.status)
-    if record.status == INTERRUPTED:
+    table.add_row("status", summary.status)
+    if summary.status == INTERRUPTED:
         table.add_row("", Text("its process ended while it trained: r resumes it from its last checkpoint",
                                style="yellow"))
-    table.add_row(record.metric_name, format_number(record.metric))
-    table.add_row("val loss", format_number(record.loss))
-    test = record.summary.get("test") or {}
-    if test.get(record.metric_name) is not None:
-        table.add_row(f"test {record.metric_name}", format_number(test[record.metric_name]))
-    table.add_row("steps", format_number(record.steps))
-    table.add_row("wall time", format_duration(record.wall_time))
-    table.add_row("tokens/s", format_number(record.tokens_per_second))
-    table.add_row("parameters", format_number(record.parameters))
+    table.add_row(summary.metric_name or "metric", format_number(summary.metric))
+    table.add_row("val loss", format_number(summary.loss))
+    if summary.test_metric is not None:
+        table.add_row(f"test {summary.metric_name}", format_number(summary.test_metric))
+    table.add_row("steps", format_number(summary.steps))
+    table.add_row("wall time", format_duration(summary.wall_time))
+    table.add_row("tokens/s", format_number(summary.tokens_per_second))
+    table.add_row("parameters", format_number(summary.parameters))
     table.add_row("samples", format_number(len(track.samples)))
     if track.samples:
         table.add_row("last sample", Text(track.samples[-1][1]))

@@ -7,18 +7,19 @@ together on one chart and one comparison table, each with a colour that never ch
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from workbench import events as ev
 from workbench.clock import DisplayClock
-from workbench.formatting import format_number
+from workbench.formatting import format_metrics, format_number
 from workbench.plots import X_AXES as PLOT_AXES
+from workbench.summary import ENDED, RunSummary
 
 PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f",
            "#8d99ae", "#f15bb5", "#00bbf9", "#b5e48c")
-FINAL_STATES = ("completed", "stopped", "early-stopped", "pruned", "failed")
+FINAL_STATES = ENDED
 X_AXES = tuple(PLOT_AXES)  # what a curve can be drawn against: steps, tokens or seconds, as in plots
 
 
@@ -33,7 +34,7 @@ class RunTrack:
     cell: str = ""
     task: str = ""
     dataset: str = ""
-    metric: str | None = None  # the task's validation metric, and which way is better
+    metric: str | None = None  # the task's validation metric, and which way is better (RunStarted says)
     higher_is_better: bool = False
     state: str = "queued"
     parameters: int | None = None
@@ -56,7 +57,7 @@ class RunTrack:
     best_step: int | None = None
     samples: list[tuple[int, str]] = field(default_factory=list)
     log: list[str] = field(default_factory=list)
-    summary: dict[str, Any] | None = None
+    summary: RunSummary | None = None
     error: str | None = None
     version: int = 0
     clock: DisplayClock = field(default_factory=DisplayClock)  # runs on between events while training
@@ -93,11 +94,13 @@ class RunTrack:
         self.dataset = str(event.config.get("dataset", self.dataset))
         self.cell = str(event.config.get("cell", self.cell))
         self.task = str(event.config.get("task", self.task))
+        if event.metric is not None:  # older logs do not say
+            self.metric, self.higher_is_better = event.metric, event.higher_is_better
         if event.resumed_from_step:
             self._forget_after(event.resumed_from_step)
         resumed = f", resumed from step {event.resumed_from_step}" if event.resumed_from_step else ""
-        self.note(f"started {event.run_id} on {event.device}, {event.parameters:,} parameters{resumed}",
-                  event.time)
+        parameters = format_number(event.parameters)
+        self.note(f"started {event.run_id} on {event.device}, {parameters} parameters{resumed}", event.time)
 
     def _forget_after(self, step: int) -> None:
         """Drop what the log holds past the checkpoint a run resumes from: it is trained again."""
@@ -133,8 +136,7 @@ class RunTrack:
                 self.validation_metric.append((event.step, float(numbers[self.metric])))
             if self._improves(numbers):
                 self.best_validation, self.best_step = numbers, event.step
-        shown = ", ".join(f"{k} {format_number(v)}" for k, v in numbers.items())
-        self.note(f"step {event.step} {event.split}: {shown}", event.time)
+        self.note(f"step {event.step} {event.split}: {format_metrics(event.metrics)}", event.time)
 
     def _improves(self, numbers: dict[str, Any]) -> bool:
         """Whether an evaluation beats the best so far on the task's metric (the engine's rule)."""
@@ -162,21 +164,17 @@ class RunTrack:
                 curve.append((float(position), loss))
         return curve
 
-    def standing(self) -> dict[str, Any]:
-        """The run's numbers in summary.json's layout: its summary once it has one, else the best
-        evaluation so far and the latest progress, for tables that treat both alike."""
+    def standing(self) -> RunSummary:
+        """The run's summary once it has one, else its summary so far (the best evaluation so far,
+        the latest progress), so tables treat both alike."""
         if self.summary is not None:
-            return {**self.summary, "status": self.state}
-        return {
-            "status": self.state,
-            "metric": self.metric,
-            "best_validation": self.best_validation,
-            "best_step": self.best_step,
-            "steps": self.step,
-            "wall_time": self.elapsed if self.step else None,
-            "parameters": self.parameters,
-            "tokens_per_second": self.tokens_per_second,
-        }
+            return replace(self.summary, status=self.state)
+        return RunSummary(self.run_id, self.state, dataset=self.dataset, cell=self.cell, task=self.task,
+                          metric_name=self.metric, higher_is_better=self.higher_is_better, steps=self.step,
+                          epochs=self.epoch, wall_time=self.elapsed if self.step else None,
+                          parameters=self.parameters, tokens_per_second=self.tokens_per_second,
+                          final_validation=self.metrics, best_validation=self.best_validation,
+                          best_step=self.best_step, error=self.error)
 
     def _sampled(self, event: ev.Sampled) -> None:
         self.samples.extend((event.step, text) for text in event.texts)
@@ -195,7 +193,7 @@ class RunTrack:
     def _finished(self, event: ev.RunFinished) -> None:
         self.clock.hold(time.monotonic())
         self.state = event.status
-        self.summary = dict(event.summary)
+        self.summary = event.summary
         self.note(f"{event.status}", event.time)
 
     def _failed(self, event: ev.RunFailed) -> None:

@@ -30,7 +30,7 @@ from workbench.config import (
 )
 from workbench.errors import INTERRUPTED, ConfigError, traceback_text
 from workbench.events import RunFinished
-from workbench.formatting import format_value
+from workbench.formatting import format_number, format_value
 from workbench.params import Param
 from workbench.registry import Registry, default_registry
 from workbench.runs import CHECKPOINT_FILE, CONFIG_FILE, RunRecord, default_runs_dir, find_run_dir, read_run
@@ -177,7 +177,7 @@ def run(args: argparse.Namespace) -> int:
     compare.resolve(registry)
     configs = compare.configs()
     notes = terminal_console(stderr=args.json)  # JSON output holds events and nothing else
-    report = JsonReport() if args.json else TerminalReport(notes, registry, compare=len(configs) > 1)
+    report = JsonReport() if args.json else TerminalReport(notes, compare=len(configs) > 1)
     records: list[RunRecord] = []
     failed = 0
     with stop_on_signals() as stopper:
@@ -232,8 +232,9 @@ def _run_study(args: argparse.Namespace, compare: Compare, registry: Registry) -
 
 
 def _complete_message(record: RunRecord) -> str:
-    return (f"{record.run_id} is already complete ({record.status} after {record.steps} steps): nothing "
-            "to do. To train it further, resume it with a larger bound (--steps, --epochs, "
+    summary = record.summary
+    return (f"{summary.run_id} is already complete ({summary.status} after {format_number(summary.steps)} "
+            "steps): nothing to do. To train it further, resume it with a larger bound (--steps, --epochs, "
             "--time-budget or --patience).")
 
 

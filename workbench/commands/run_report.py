@@ -19,7 +19,7 @@ from rich.text import Text
 
 from workbench.clock import DisplayClock
 from workbench.comparison import TITLE as COMPARE_TITLE
-from workbench.comparison import compare_cells, compare_headers, compare_row
+from workbench.comparison import compare_cells, compare_headers
 from workbench.events import (
     Evaluated,
     Event,
@@ -30,9 +30,9 @@ from workbench.events import (
     StateChanged,
     StepDone,
 )
-from workbench.formatting import format_duration, format_value
-from workbench.registry import Registry
+from workbench.formatting import format_duration, format_metric, format_metrics, format_number, format_value
 from workbench.runs import RunRecord, run_settings
+from workbench.summary import RunSummary
 
 
 class JsonReport:
@@ -71,13 +71,12 @@ class _ClockColumn(ProgressColumn):
 class TerminalReport:
     """A live progress bar per run, evaluation lines, the final metrics and, for a compare, a table."""
 
-    def __init__(self, console: Console, registry: Registry, compare: bool):
+    def __init__(self, console: Console, compare: bool):
         self.console = console
-        self.registry = registry
         self.compare = compare
         self.progress: Progress | None = None
         self.bar: TaskID | None = None
-        self.metric = "loss"
+        self.metric: str | None = None  # the metric the run is judged on, as its RunStarted says
         self.clock = DisplayClock()
         self.train: dict[str, Any] = {}
 
@@ -109,13 +108,14 @@ class TerminalReport:
         config = event.config
         self.train = dict(config.get("train", {}))
         self.clock = DisplayClock()
-        self.metric = self.registry.get("task", config["task"]).cls.metric
+        self.metric = event.metric
         # Two short lines rather than one long one: at 80 columns neither wraps, and the run id
         # (which people copy) stands whole at the start of the first.
         what = f"{config['dataset']} · {config.get('cell')} · {config['task']}"
         self.console.print(Text.assemble((event.run_id, "bold"), "  ", what))
         where = _shown_path(Path(event.run_dir).parent)
-        self.console.print(Text(f"  {event.parameters:,} parameters on {event.device} · saved in {where}"))
+        parameters = format_number(event.parameters)
+        self.console.print(Text(f"  {parameters} parameters on {event.device} · saved in {where}"))
         if event.resumed_from_step:
             self.console.print(f"  resumed from step {event.resumed_from_step}", highlight=False)
         self.progress = Progress(
@@ -133,8 +133,8 @@ class TerminalReport:
     def _step(self, event: StepDone) -> None:
         self.clock.report(event.elapsed, event.eta_seconds, time.monotonic())
         if self.progress is not None and self.bar is not None:
-            self.progress.update(self.bar, completed=event.step, loss=f"{event.loss:.4f}",
-                                 speed=f"{event.tokens_per_second:,.0f}")
+            self.progress.update(self.bar, completed=event.step, loss=format_number(event.loss),
+                                 speed=format_number(round(event.tokens_per_second)))
 
     def _state(self, event: StateChanged) -> None:
         if event.state == "paused":
@@ -143,20 +143,23 @@ class TerminalReport:
             self.clock.release(time.monotonic())
 
     def _evaluated(self, event: Evaluated) -> None:
-        value = event.metrics.get(self.metric)
+        value = event.metrics.get(self.metric) if self.metric is not None else None
         if self.progress is not None and self.bar is not None and event.split == "validation":
-            self.progress.update(self.bar, metric=f"{self.metric} {value:.4f}" if value is not None else "")
-        self._print(f"step {event.step} {event.split}: {_scalars(event.metrics)}{_sampled(event.metrics)}")
+            shown = format_metric(self.metric, value) if value is not None else ""
+            self.progress.update(self.bar, metric=shown)
+        self._print(f"step {event.step} {event.split}: {format_metrics(event.metrics)}")
 
     def _final(self, event: RunFinished) -> None:
         summary = event.summary
         self.console.print(Text.assemble(
-            (event.status, "bold green"), f" after {summary['steps']} steps, {summary['wall_time']:.1f} s, "
-            f"{summary['tokens_per_second']:,.0f} tokens/s{ended_by(summary, self.train)}"), highlight=False)
-        for label, key in (("best validation", "best_validation"), ("test", "test")):
-            if summary.get(key):
-                self.console.print(f"  {label}: {_scalars(summary[key])}{_sampled(summary[key])}",
-                                   highlight=False)
+            (event.status, "bold green"), f" after {format_number(summary.steps)} steps in "
+            f"{format_duration(summary.wall_time)}, {format_number(summary.tokens_per_second)} tokens/s"
+            f"{ended_by(summary, self.train)}"), highlight=False)
+        best = summary.best
+        for label, metrics in ((f"best validation (step {format_number(best.step)})", best.metrics),
+                               ("test", summary.test)):
+            if metrics:
+                self.console.print(f"  {label}: {format_metrics(metrics)}", highlight=False)
 
     def _print(self, text: str | Text) -> None:
         (self.progress.console if self.progress is not None else self.console).print(text, highlight=False)
@@ -168,20 +171,15 @@ class TerminalReport:
         self.progress, self.bar = None, None
 
 
-def ended_by(summary: dict[str, Any], train: dict[str, Any]) -> str:
+def ended_by(summary: RunSummary, train: dict[str, Any]) -> str:
     """`; ended by its time budget (60 s)`: what ended the run, from its summary and settings."""
-    phrase = _ENDED_BY.get(str(summary.get("ended_by")))
+    phrase = _ENDED_BY.get(str(summary.ended_by))
     if phrase is None:
         return ""
     try:
         return "; ended by " + phrase.format(**train)
     except (KeyError, ValueError):
-        return f"; ended by {summary['ended_by']}"
-
-
-def _sampled(metrics: dict[str, Any]) -> str:
-    share = metrics.get("share")
-    return f"  (on {share:.0%} of the split, to fit the time budget)" if share else ""
+        return f"; ended by {summary.ended_by}"
 
 
 def print_comparison(console: Console, records: list[RunRecord]) -> None:
@@ -202,7 +200,7 @@ def settings_table(records: list[RunRecord]) -> Table | None:
     table = Table(title="settings that differ", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("setting", no_wrap=True)
     for number, record in enumerate(records, start=1):
-        table.add_column(f"({number}) {record.cell}", justify="right", no_wrap=True)
+        table.add_column(f"({number}) {record.summary.cell}", justify="right", no_wrap=True)
     for key in differing:
         table.add_row(key, *(format_value(one[key]) for one in settings))
     return table
@@ -210,16 +208,15 @@ def settings_table(records: list[RunRecord]) -> Table | None:
 
 def compare_table(records: list[RunRecord]) -> Table:
     """Runs side by side, every validation number of a row from that run's best evaluation."""
-    rows = [compare_row(record.summary, record.status) for record in records]
-    runs = "\n".join(f"({number}) {record.cell}: {record.run_id}"
-                     for number, record in enumerate(records, start=1))
+    rows = [record.summary for record in records]
+    runs = "\n".join(f"({number}) {row.cell}: {row.run_id}" for number, row in enumerate(rows, start=1))
     table = Table(title=f"compare · {COMPARE_TITLE}", title_justify="left", caption=runs,
                   caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     for column in ("cell", *compare_headers(rows)):
         table.add_column(column, justify="left" if column in ("cell", "status") else "right",
                          no_wrap=True, min_width=len(column))
-    for record, row in zip(records, rows, strict=True):
-        table.add_row(record.cell, *compare_cells(row, rows))
+    for row in rows:
+        table.add_row(row.cell, *compare_cells(row, rows))
     return table
 
 
@@ -231,7 +228,3 @@ def _shown_path(path: Path) -> str:
         return f"{path}{os.sep}"
     return f"{relative}{os.sep}" if relative.parts else f".{os.sep}"
 
-
-def _scalars(metrics: dict[str, Any]) -> str:
-    return "  ".join(f"{key} {value:.4f}" for key, value in metrics.items()
-                     if isinstance(value, float) and key != "share")

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from workbench.commands.run_report import print_comparison
 from workbench.errors import WorkbenchError
-from workbench.formatting import format_duration
+from workbench.formatting import format_duration, format_metric, format_number
 from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
 from workbench.runs import INTERRUPTED, RunRecord, find_run_dir, list_runs, read_run
 from workbench.terminal import console as terminal_console
@@ -65,7 +65,7 @@ def show_runs(args: argparse.Namespace) -> int:
         console.print(f"No runs in {where} yet: start one with `workbench run`.")
         return 0
     console.print(runs_table(records))
-    interrupted = [record.run_id for record in records if record.status == INTERRUPTED]
+    interrupted = [record.summary.run_id for record in records if record.summary.status == INTERRUPTED]
     if interrupted:
         where = ["--runs-dir", str(args.runs_dir)] if args.runs_dir else []
         command = shlex.join(["workbench", "run", "--resume", interrupted[0], *where])
@@ -83,9 +83,9 @@ def runs_table(records: list[RunRecord]) -> Table:
     for column in ("status", "steps", "metric", "time"):
         table.add_column(column, justify="left" if column == "status" else "right", no_wrap=True)
     for record in records:
-        metric = f"{record.metric_name} {record.metric:.3f}" if record.metric is not None else "-"
-        wall = format_duration(record.wall_time)
-        table.add_row(record.run_id, record.status, str(record.steps), metric, wall)
+        summary = record.summary
+        table.add_row(summary.run_id, summary.status, format_number(summary.steps),
+                      format_metric(summary.metric_name, summary.metric), format_duration(summary.wall_time))
     return table
 
 
@@ -130,8 +130,11 @@ def _print_seed_statistics(console: Console, records: list[RunRecord]) -> None:
 
 
 def _record_json(record: RunRecord) -> dict[str, object]:
-    return {"id": record.run_id, "dir": str(record.run_dir), "dataset": record.dataset, "cell": record.cell,
-            "task": record.task, "status": record.status, "steps": record.steps,
-            "metric_name": record.metric_name, "metric": record.metric, "loss": record.loss,
-            "wall_time": record.wall_time, "parameters": record.parameters,
-            "tokens_per_second": record.tokens_per_second}
+    """A run as `--json` lists it: metric and loss from its best evaluation, at `best_step`."""
+    summary = record.summary
+    return {"id": summary.run_id, "dir": str(record.run_dir), "dataset": summary.dataset,
+            "cell": summary.cell, "task": summary.task, "status": summary.status, "steps": summary.steps,
+            "metric_name": summary.metric_name, "higher_is_better": summary.higher_is_better,
+            "metric": summary.metric, "loss": summary.loss, "best_step": summary.best.step,
+            "wall_time": summary.wall_time, "parameters": summary.parameters,
+            "tokens_per_second": summary.tokens_per_second}

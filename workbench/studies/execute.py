@@ -14,7 +14,7 @@ from rich.text import Text
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.engine import Run
 from workbench.events import Event, RunFailed, RunFinished
-from workbench.formatting import format_duration
+from workbench.formatting import format_duration, format_metric
 from workbench.registry import Registry
 from workbench.signals import Stopper, stop_on_signals
 from workbench.studies.pool import INTERRUPTED, oversubscription_warning, run_pool
@@ -51,7 +51,7 @@ def run_study(spec: StudySpec, place: Place, workers: int, registry: Registry, j
     if workers > 1:
         code = run_pool(workers, place.storage, spec.name, place.runs_dir, place.corpora, json)
     else:
-        report = JsonReport() if json else TerminalReport(console, registry, compare=False)
+        report = JsonReport() if json else TerminalReport(console, compare=False)
         with stop_on_signals() as stopper:
             code = work_here(study, spec, place, registry, attach_report(console, report, json), stopper)
     results = read_results(study, spec)
@@ -97,10 +97,10 @@ def trial_lines(console: Console) -> Callable[[Run, Any], None]:
         def on_event(event: Event) -> None:
             if isinstance(event, RunFinished):
                 summary = event.summary
-                best = (summary.get("best_validation") or {}).get(summary.get("metric", ""))
-                shown = f"{summary.get('metric')} {best:.4f}" if isinstance(best, float) else "no metric"
+                best = summary.metric
+                shown = format_metric(summary.metric_name, best) if best is not None else "no metric"
                 console.print(f"trial {trial.number} {event.status}: {shown}, "
-                              f"{format_duration(summary.get('wall_time'))}", highlight=False)
+                              f"{format_duration(summary.wall_time)}", highlight=False)
             elif isinstance(event, RunFailed):
                 console.print(f"trial {trial.number} failed: {event.error}", highlight=False)
 

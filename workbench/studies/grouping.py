@@ -33,8 +33,9 @@ def group_by_seed(items: Iterable[tuple[dict[str, Any], RunOutcome]]) -> dict[st
 
 def seed_groups(records: Iterable[RunRecord]) -> dict[str, list[RunOutcome]] | None:
     """Runs on disk grouped as `group_by_seed` does, or None when no two differ only by seed."""
-    groups = group_by_seed(({"cell": record.cell, **run_settings(record)}, read_outcome(record.run_dir))
-                           for record in records)
+    pairs = (({"cell": record.summary.cell, **run_settings(record)}, read_outcome(record.run_dir))
+             for record in records)
+    groups = group_by_seed(pairs)
     return groups if any(len(members) > 1 for members in groups.values()) else None
 
 

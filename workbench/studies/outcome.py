@@ -1,8 +1,7 @@
-"""What a study needs to know about one run, read from the run's summary in one place.
+"""What a study needs to know about one run, taken from the run's summary in one place.
 
-Every other module of the package goes through `read_outcome`, so when the summary changes shape
-only this function follows it. Outcomes travel as JSON in the study's storage, which is how
-`study show` works on a machine that never saw the run directories.
+Every other module of the package goes through `read_outcome`. Outcomes travel as JSON in the
+study's storage, which is how `study show` works on a machine that never saw the run directories.
 """
 
 from __future__ import annotations
@@ -11,7 +10,8 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from workbench.runs import RunRecord, read_run
+from workbench.runs import read_run
+from workbench.summary import RunSummary
 
 COUNTED_STATUSES = ("completed", "early-stopped")  # runs that reached their end: the ones statistics use
 
@@ -24,7 +24,7 @@ class RunOutcome:
     run_dir: str
     cell: str
     status: str
-    metric: str
+    metric: str | None  # None: the run's summary does not say (written by an older version)
     higher_is_better: bool
     validation: float | None
     test: float | None
@@ -59,9 +59,9 @@ class StudyLabel:
     host: str | None
 
 
-def study_label(record: RunRecord) -> StudyLabel | None:
+def study_label(summary: RunSummary) -> StudyLabel | None:
     """The study a run belongs to, from its summary; None for a run outside any study."""
-    labels = record.summary.get("labels") or {}
+    labels = summary.labels
     if not labels.get("study"):
         return None
     return StudyLabel(str(labels["study"]), labels.get("trial"), labels.get("host"))
@@ -69,23 +69,21 @@ def study_label(record: RunRecord) -> StudyLabel | None:
 
 def read_outcome(run_dir: Path) -> RunOutcome:
     """The outcome of a run directory (a CheckpointError if it is not one)."""
-    record = read_run(run_dir)
-    summary = record.summary
-    test = summary.get("test") or {}
-    label = study_label(record)
+    summary = read_run(run_dir).summary
+    label = study_label(summary)
     return RunOutcome(
-        run_id=record.run_id,
+        run_id=summary.run_id,
         run_dir=str(Path(run_dir).resolve()),
-        cell=record.cell,
-        status=record.status,
-        metric=record.metric_name,
-        higher_is_better=bool(summary.get("higher_is_better", False)),
-        validation=record.metric,
-        test=test.get(record.metric_name),
-        wall_time=record.wall_time,
-        parameters=record.parameters,
-        tokens_per_second=record.tokens_per_second,
-        error=summary.get("error"),
+        cell=summary.cell,
+        status=summary.status,
+        metric=summary.metric_name,
+        higher_is_better=summary.higher_is_better,
+        validation=summary.metric,
+        test=summary.test_metric,
+        wall_time=summary.wall_time,
+        parameters=summary.parameters,
+        tokens_per_second=summary.tokens_per_second,
+        error=summary.error,
         study=label.study if label else None,
         trial=label.trial if label else None,
         host=label.host if label else None,

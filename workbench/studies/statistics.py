@@ -97,9 +97,9 @@ def difference(values: Sequence[float], best: Sequence[float]) -> Difference | N
 
 def compare_groups(groups: dict[str, list[RunOutcome]]) -> Comparison:
     """Statistics per group, the best group first, and the verdict on the best against the next."""
-    outcomes = [outcome for members in groups.values() for outcome in members]
-    metric = outcomes[0].metric if outcomes else "metric"
-    higher = outcomes[0].higher_is_better if outcomes else False
+    judged = [outcome for members in groups.values() for outcome in members if outcome.metric]
+    metric = judged[0].metric if judged else "metric"
+    higher = judged[0].higher_is_better if judged else False
     values = {label: [o.validation for o in members if o.counted] for label, members in groups.items()}
     sign = -1.0 if higher else 1.0  # after the sign, lower is better
 
