@@ -193,15 +193,15 @@ def test_resume_takes_a_run_id_says_where_it_resumed_and_leaves_a_complete_run_a
     assert run_cli(tmp_path, "--cell", "gru", "--steps", "3", "--eval-every", "3") == 0
     (run,) = list_runs(tmp_path / "runs")
     capsys.readouterr()
-    assert main(["run", "--resume", run.run_id, "--runs-dir", runs, "--steps", "5"]) == 0
+    assert main(["run", "--resume", run.summary.run_id, "--runs-dir", runs, "--steps", "5"]) == 0
     assert "resumed from step 3" in capsys.readouterr().out
     log = (run.run_dir / METRICS_FILE).read_text()
-    complete = f"{run.run_id} is already complete (completed after 5 steps): nothing to do"
+    complete = f"{run.summary.run_id} is already complete (completed after 5 steps): nothing to do"
     for resumed in ([], ["--steps", "5"], ["--steps", "4", "--learning-rate", "0.1"]):
-        assert main(["run", "--resume", run.run_id, "--runs-dir", runs, *resumed]) == 0
+        assert main(["run", "--resume", run.summary.run_id, "--runs-dir", runs, *resumed]) == 0
         assert capsys.readouterr().out.startswith(complete)
         assert (run.run_dir / METRICS_FILE).read_text() == log, "a complete run is not run again"
-    assert main(["run", "--resume", run.run_id, "--runs-dir", runs, "--json"]) == 0
+    assert main(["run", "--resume", run.summary.run_id, "--runs-dir", runs, "--json"]) == 0
     output = capsys.readouterr()
     assert output.out == "" and output.err.startswith(complete)
 
@@ -251,7 +251,7 @@ def test_a_closed_standard_output_stops_the_run_cleanly(tiny_corpora: Path, tmp_
     assert [event["event"] for event in head] == ["run_started", "step"]
     assert error == "", "the output ends quietly"
     (run,) = list_runs(tmp_path / "runs")
-    assert run.status == "stopped", "a reader going away is not a failure of the run"
+    assert run.summary.status == "stopped", "a reader going away is not a failure of the run"
     assert (run.run_dir / CHECKPOINT_FILE).is_file()
 
     listing = workbench_process(tiny_corpora, "runs", "--runs-dir", str(tmp_path / "runs"), "--json",
@@ -301,7 +301,7 @@ def test_predict_falls_back_to_the_latest_weights_of_a_run_never_evaluated(
         process.kill()
     (run,) = list_runs(tmp_path / "runs")
     assert not (run.run_dir / BEST_FILE).exists() and logged_steps(run.run_dir)
-    assert main(["predict", run.run_id, "Rossi", "--runs-dir", str(tmp_path / "runs")]) == 0
+    assert main(["predict", run.summary.run_id, "Rossi", "--runs-dir", str(tmp_path / "runs")]) == 0
     output = capsys.readouterr()
     assert f"has no {BEST_FILE} (it was never evaluated): using its latest weights" in output.err
     assert "Italian" in output.out
@@ -326,7 +326,7 @@ def test_sigint_stops_cleanly_with_a_checkpoint(tiny_corpora: Path, tmp_path: Pa
     last = json.loads(rest.splitlines()[-1])
     assert last["event"] == "run_finished" and last["status"] == "stopped"
     (run,) = list_runs(tmp_path / "runs")
-    assert (run.run_dir / CHECKPOINT_FILE).is_file() and run.status == "stopped"
+    assert (run.run_dir / CHECKPOINT_FILE).is_file() and run.summary.status == "stopped"
 
 
 def test_bench_reports_engine_and_plain_speeds(capsys: pytest.CaptureFixture) -> None:

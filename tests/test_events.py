@@ -9,7 +9,8 @@ from workbench.summary import RunSummary
 def test_every_logged_event_reads_back_as_itself():
     summary = RunSummary("r1", "completed", ended_by="steps", dataset="names", cell="gru", task="classify",
                          metric_name="accuracy", higher_is_better=True, steps=3,
-                         best_validation={"loss": 1.2, "accuracy": 0.5}, best_step=3, extra={"stateful": False})
+                         best_validation={"loss": 1.2, "accuracy": 0.5}, best_step=3,
+                         extra={"stateful": False})
     for event in (
         RunStarted("r1", "runs/r1", {"dataset": "names"}, 1234, "cpu", 6, 0, "accuracy", True,
                    ["loss", "accuracy", "macro_f1"]),

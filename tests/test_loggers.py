@@ -155,7 +155,7 @@ def test_loggers_are_chosen_on_the_command_line_and_recorded_with_the_run(
     (run_dir,) = (tmp_path / "runs").iterdir()
     assert (run_dir / CSV_FILE).is_file() and (run_dir / METRICS_FILE).is_file()
     assert list(run_dir.glob("events.out.tfevents.*"))
-    assert read_run(run_dir).status == "completed"
+    assert read_run(run_dir).summary.status == "completed"
     recorded = RunConfig.from_toml(run_dir / "config.toml")
     assert recorded.loggers == ["csv", "tensorboard"]
     assert recorded.plugin_options["tensorboard"] == {"flush_seconds": 10.0}
@@ -232,7 +232,7 @@ def test_a_logger_that_raises_fails_the_run_and_is_named(tiny_corpora: Path, tmp
     run_dir = Path(events[0].run_dir)
     logged = read_event_log(run_dir).events
     assert logged[-1] == result  # the jsonl logger recorded the failure the other one caused
-    assert read_run(run_dir).status == "failed"
+    assert read_run(run_dir).summary.status == "failed"
 
 
 def test_the_command_line_names_the_failing_logger_and_exits_1(

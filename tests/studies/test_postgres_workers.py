@@ -72,7 +72,7 @@ def test_a_killed_workers_trial_is_retried_and_counted_once(
     finally:
         doomed.kill()
     (lost,) = list_runs(doomed_runs)
-    assert lost.status == "interrupted", "the killed worker's run is shown as interrupted"
+    assert lost.summary.status == "interrupted", "the killed worker's run is shown as interrupted"
     survivor = worker("retry", postgres_url, survivor_runs, tiny_corpora)
     output = survivor.communicate(timeout=300)[0]
     assert survivor.returncode == 0, output
