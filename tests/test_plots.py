@@ -14,6 +14,7 @@ from workbench.cli import main
 from workbench.config import RunConfig
 from workbench.engine import Run
 from workbench.events import RunFinished
+from workbench.formatting import format_metric
 from workbench.plots import automatic_smoothing, smoothed
 from workbench.runs import METRICS_FILE
 
@@ -77,7 +78,7 @@ def test_confusion_of_a_classify_run_names_its_classes(runs_dir: Path, tmp_path:
     assert main(["runs", "confusion", run_id, "--runs-dir", str(runs_dir), "-o", str(output)]) == 0
     svg = output.read_text(encoding="utf-8")
     summary = json.loads((runs_dir / run_id / "summary.json").read_text(encoding="utf-8"))
-    assert run_id in svg and f"accuracy {summary['test']['accuracy']:.3f}" in svg
+    assert run_id in svg and format_metric("accuracy", summary["test"]["accuracy"]) in svg
     for language in summary["test"]["classes"]:
         assert svg.count(f">{language}<") == 2, language  # a tick on each axis
 

@@ -19,6 +19,7 @@ from workbench.atomic import atomic_write
 from workbench.errors import ConfigError
 from workbench.events import Evaluated, StepDone
 from workbench.extras import require
+from workbench.formatting import format_metric, format_number
 from workbench.runs import read_event_log, read_run
 
 X_AXES = {"steps": "training steps", "tokens": "tokens seen", "seconds": "wall-clock seconds"}
@@ -139,10 +140,10 @@ def plot_confusion(run: RunCurves, output: Path, split: str = "test") -> None:
         for column, value in enumerate(values):
             if value:
                 dark = shares[row][column] > 0.6
-                axes.text(column, row, f"{value:g}", ha="center", va="center", fontsize=7,
+                axes.text(column, row, format_number(value), ha="center", va="center", fontsize=7,
                           color="white" if dark else "black")
     accuracy = evaluation.metrics.get("accuracy")
-    score = f" · accuracy {accuracy:.3f}" if isinstance(accuracy, (int, float)) else ""
+    score = f" · {format_metric('accuracy', accuracy)}" if isinstance(accuracy, (int, float)) else ""
     axes.set_title(f"{run.run_id}\n{split} at step {evaluation.step}{score}", fontsize=10)
     _save(figure, output)
 

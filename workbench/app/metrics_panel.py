@@ -73,11 +73,11 @@ def _validation(track: RunTrack) -> dict[str, Any]:
 
 def _progress(track: RunTrack) -> Text:
     if not track.total_steps:
-        return Text(f"{track.step:,}")
+        return Text(format_number(track.step))
     done = min(1.0, track.step / track.total_steps)
     filled = round(done * _BAR_WIDTH)
     bar = Text("━" * filled, style=track.colour) + Text("━" * (_BAR_WIDTH - filled), style="grey30")
-    return Text(f"{track.step:,}/{track.total_steps:,} ") + bar
+    return Text(f"{format_number(track.step)}/{format_number(track.total_steps)} ") + bar
 
 
 def _state_style(state: str) -> str:

@@ -28,6 +28,7 @@ from workbench.app.param_form import ParamField
 from workbench.app.requests import InspectRun
 from workbench.app.workspace import Workspace
 from workbench.errors import ConfigError, WorkbenchError, describe_error
+from workbench.formatting import format_percent
 from workbench.params import Param
 from workbench.sampling_settings import TEMPERATURE, TOP_K
 
@@ -246,7 +247,7 @@ class ModelScreen(Screen):
         table.add_column(no_wrap=True)
         for label, probability in ranked:
             bar = Text("█" * max(1, round(probability * 30)), style="green")
-            table.add_row(Text(label), f"{probability:.1%}", bar)
+            table.add_row(Text(label), format_percent(probability, 1), bar)
         self.query_one("#predictions", Static).update(table)
 
     # Generating

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from workbench.formatting import format_value
+from workbench.formatting import format_percent, format_value
 from workbench.runs import find_run_dir
 from workbench.sampling_settings import TEMPERATURE, TOP_K
 from workbench.terminal import console as terminal_console
@@ -68,7 +68,7 @@ def run_predict(args: argparse.Namespace) -> int:
     table.add_column("label")
     table.add_column("probability", justify="right")
     for label, probability in trained.predict(args.text, args.top):
-        table.add_row(Text(label), f"{probability:.1%}")
+        table.add_row(Text(label), format_percent(probability, 1))
     console.print(table)
     return 0
 

@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from workbench.formatting import format_duration
+from workbench.formatting import format_duration, format_metric, format_number
 from workbench.studies.results import StudyResults
 from workbench.studies.spec import StudySpec
 from workbench.studies.statistics import TEST_NAME, Comparison, Estimate
@@ -46,8 +46,8 @@ def statistics_table(comparison: Comparison) -> Table:
             _estimate(row.validation), _estimate(row.test), shown_gap,
             f"{gap.p_value:.2g}" if gap else "",
             format_duration(row.wall_time),
-            f"{row.parameters:,}" if row.parameters else "-",
-            f"{row.tokens_per_second:,.0f}" if row.tokens_per_second else "-",
+            format_number(row.parameters),
+            format_number(row.tokens_per_second),
         )
     return table
 
@@ -76,7 +76,7 @@ def print_study(console: Console, results: StudyResults, importances: dict[str, 
         for trial in best:
             wall = trial.outcome.wall_time if trial.outcome else None
             where = f"{trial.run.get('host', '?')}:{trial.run.get('run_id', '?')}"
-            table.add_row(str(trial.number), f"{trial.value:.4f}", format_duration(wall),
+            table.add_row(str(trial.number), format_number(trial.value), format_duration(wall),
                           Text.assemble(format_params(trial.params), "\n", (where, "dim")))
         console.print(table)
     comparison = results.comparison()
@@ -101,7 +101,7 @@ def studies_table(studies: list[tuple[Any, StudySpec]]) -> Table:
         best = summary.best_trial.value if summary.best_trial is not None else None
         started = summary.datetime_start.strftime("%Y-%m-%d %H:%M") if summary.datetime_start else "-"
         table.add_row(spec.name, _experiment(spec), f"{summary.n_trials}/{spec.trials}",
-                      f"{spec.metric} {best:.4f}" if best is not None else "-", started)
+                      format_metric(spec.metric, best) if best is not None else "–", started)
     return table
 
 
