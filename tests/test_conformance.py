@@ -384,6 +384,17 @@ def test_task_checks_catch_a_bad_form_metric_and_defaults():
         assert_task_conforms(Bare)
 
 
+def test_a_task_must_name_its_metrics_as_a_tuple_of_names():
+    from workbench_plugins.tasks.classify import Classify
+
+    class OneString(Classify):
+        name = "one-string"
+        metric_names = "accuracy"  # a string, not a tuple of names
+
+    assert verdicts(check_task(OneString))["declares form and metric"] is False
+    assert verdicts(check_task(Classify))["declares form and metric"] is True
+
+
 def test_a_task_whose_evaluate_takes_no_share_is_caught():
     from workbench_plugins.tasks.generate import Generate
 
