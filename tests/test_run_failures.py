@@ -196,7 +196,7 @@ def test_a_cell_that_raises_while_training_exits_1(
         (line,) = [line for line in output.out.splitlines() if "failed" in line]
         assert one_paragraph(line).endswith(f"failed at step {FAILING_STEP - 1}: {expected}")
     (record,) = list_runs(tmp_path / "runs")
-    assert record.status == "failed" and record.steps == FAILING_STEP - 1
+    assert record.summary.status == "failed" and record.summary.steps == FAILING_STEP - 1
 
 
 def test_building_a_run_writes_nothing(tiny_corpora: Path, tmp_path: Path) -> None:
