@@ -113,26 +113,29 @@ async def run_to_end(pilot: Pilot) -> None:
 
 def synthetic_run(run_id: str, cell: str, steps: int, start: float, scale: float,
                   parameters: int, task: str = "classify") -> list[Any]:
-    """A finished run's events with fixed times and values: screens drawn from it never vary."""
+    """A finished run's events with fixed times and values: screens drawn from it never vary. A
+    classify run is judged on accuracy, a generate run on bits per character, as the real ones."""
     from workbench import events as ev
     from workbench.summary import RunSummary
 
     config = {"dataset": "names", "cell": cell, "task": task}
+    metric, higher = ("accuracy", True) if task == "classify" else ("bpc", False)
     at = 1_700_000_000.0
     made: list[Any] = [ev.RunStarted(run_id, f"runs/{run_id}", config, parameters, "cpu", steps, 0,
-                                     "accuracy", True, ["loss", "accuracy"], time=at)]
+                                     metric, higher, ["loss", metric], time=at)]
     for step in range(1, steps + 1):
         loss = start * (0.35 + 0.65 * math.exp(-step / (steps / 3))) + 0.05 * math.sin(step * scale)
         made.append(ev.StepDone(run_id, step, step // 20, loss, 0.003, 1000.0 * scale, step * 0.1,
                                 (steps - step) * 0.1, round(100 * scale * step), time=at + step))
         if step % 20 == 0:
-            metrics = {"loss": loss * 1.05, "accuracy": min(0.95, 0.4 + step / steps / 2 * scale)}
+            accuracy = min(0.95, 0.4 + step / steps / 2 * scale)
+            metrics = {"loss": loss * 1.05, metric: accuracy if higher else loss * 1.05 / math.log(2)}
             made.append(ev.Evaluated(run_id, step, "validation", metrics, time=at + step))
             made.append(ev.Sampled(run_id, step, [f"✓ Rossi → Italian {50 + step // 4}%",
                                                   f"✗ Smith → Russian (is English) {40 + step // 8}%"],
                                    time=at + step))
     last = [event for event in made if isinstance(event, ev.Evaluated)][-1]
-    summary = RunSummary(run_id, "completed", **config, metric_name="accuracy", higher_is_better=True,
+    summary = RunSummary(run_id, "completed", **config, metric_name=metric, higher_is_better=higher,
                          steps=steps, wall_time=steps * 0.1, parameters=parameters,
                          tokens_per_second=1000.0 * scale, final_validation=last.metrics,
                          best_validation=last.metrics, best_step=last.step)
