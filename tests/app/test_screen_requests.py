@@ -122,7 +122,7 @@ async def test_the_runs_screen_asks_to_resume_use_inspect_and_compare_the_highli
     async with host.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: screen.opened is not None, "the highlighted run to open")
         record = screen.selected
-        assert record is not None and record.cell == "lstm"  # the newest run comes first
+        assert record is not None and record.summary.cell == "lstm"  # the newest run comes first
         await pilot.press("r", "u", "i", "a")
         await wait_for(pilot, lambda: len(host.requests) == 4, "four requests")
         resume, use, inspect, compare = host.requests
