@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from app_support import make_app, ready, show_synthetic_compare, wait_for, write_synthetic_runs
+from textual.widgets import DataTable
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -47,6 +48,11 @@ def test_runs_screen(snap_compare, tiny_corpora: Path, tmp_path: Path, monkeypat
         screen = pilot.app.screen
         await wait_for(pilot, lambda: screen.opened is not None, "the first run to open")
         await pilot.app.workers.wait_for_complete()  # a second listing may still be refilling the table
+        table = screen.query_one(DataTable)
+        # The table measures its rows when it is next idle, which a loaded machine can delay past the
+        # screenshot: wait until the run column is as wide as the run ids it holds.
+        widest = max(len(record.summary.run_id) for record in screen.records)
+        await wait_for(pilot, lambda: table.columns["run"].content_width >= widest, "the columns measured")
         await pilot.pause()
 
     assert snap_compare(make_app(runs_dir), terminal_size=(120, 40), run_before=opened)
