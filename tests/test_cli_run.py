@@ -146,8 +146,10 @@ def test_steps_are_not_cut_short_by_the_tasks_default_epochs(
 ) -> None:
     args = ["run", "--dataset", "divina", "--task", "generate", "--cell", "gru", "--runs-dir",
             str(tmp_path / "runs"), "--set", "cell.hidden_size=8", "--set", "cell.layers=1",
-            "--set", "generate.embedding_size=4", "--set", "generate.sample_length=5"]
-    # The tiny poem is one step per epoch, so generate's default of 12 epochs would end at 12.
+            "--set", "generate.embedding_size=4", "--set", "generate.sample_length=5", "--set",
+            "generate.seq_len=128"]
+    # At 128-character windows the tiny poem is one step per epoch, so generate's default of 8 epochs
+    # would end at 8.
     assert main([*args, "--steps", "30", "--json"]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert events[0]["total_steps"] == 30
@@ -155,6 +157,20 @@ def test_steps_are_not_cut_short_by_the_tasks_default_epochs(
     assert main([*args, "--epochs", "2", "--steps", "30"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "completed after 2 steps" in out and "ended by its epoch limit (train.epochs = 2)" in out
+
+
+def test_a_generate_run_given_only_a_bound_trains_the_default_recipe(
+    tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["run", "--dataset", "divina", "--task", "generate", "--cell", "gru", "--steps", "1",
+                 "--set", "generate.sample_length=5", "--runs-dir", str(tmp_path / "runs"), "--json"]) == 0
+    started = json.loads(capsys.readouterr().out.splitlines()[0])
+    gru, generate = started["config"]["gru"], started["config"]["generate"]
+    assert gru == {"hidden_size": 384, "layers": 2, "dropout": 0.25, "bidirectional": False}
+    assert generate["seq_len"] == 64 and generate["stateful"] is True
+    gru_weights = 3 * 384 * (64 + 384 + 2) + 3 * 384 * (384 + 384 + 2)  # two layers, 64-wide input
+    embedding_and_head = started["parameters"] - gru_weights  # vocabulary × (64 + 384 weights + 1 bias)
+    assert embedding_and_head > 0 and embedding_and_head % (64 + 384 + 1) == 0
 
 
 def test_resuming_with_a_new_bound_replaces_the_recorded_ones(tmp_path: Path) -> None:
@@ -180,7 +196,7 @@ def test_run_help_shows_the_defaults_runs_really_get(capsys: pytest.CaptureFixtu
     assert "--learning-rate FLOAT peak learning rate (>= 0.0; default 0.003)" in text
     assert "--batch-size INT examples (or windows) per step (>= 1; default 64)" in text
     assert 'default "cosine")' in text and "default 0.002" not in text
-    assert "default: classify 6, generate 12)" in text
+    assert "default: classify 6, generate 8)" in text
     assert "default: classify 1, generate 0)" in text
     assert "replaces the task's default bounds" in text
 

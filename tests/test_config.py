@@ -96,8 +96,27 @@ def test_resolve_applies_task_defaults_under_the_persons_values(tmp_path: Path) 
     assert RunConfig.from_dict(written.to_dict()).resolve(registry) == written.resolve(registry)
 
 
+def test_every_cell_gets_the_generate_recipe_unless_the_person_sets_it() -> None:
+    """The measured recipe: 2 × 384 units, dropout 0.25, 64-character stateful windows, 3e-3 cosine."""
+    registry = default_registry()
+    for cell in ("rnn", "lstm", "gru", "rnn-custom", "lstm-custom", "gru-custom"):
+        config = RunConfig(dataset="divina", cell=cell, task="generate", train={"time_budget": 600})
+        resolved = config.resolve(registry)
+        size = (resolved.cell_options[name] for name in ("hidden_size", "layers", "dropout"))
+        assert tuple(size) == (384, 2, 0.25)
+        assert (resolved.task_options["seq_len"], resolved.task_options["stateful"]) == (64, True)
+        train = resolved.train
+        assert (train["learning_rate"], train["batch_size"], train["schedule"]) == (3e-3, 64, "cosine")
+    own = RunConfig(dataset="divina", cell="gru", task="generate", cell_options={"hidden_size": 128},
+                    task_options={"seq_len": 128}).resolve(registry)
+    assert (own.cell_options["hidden_size"], own.cell_options["dropout"], own.task_options["seq_len"]) == (
+        128, 0.25, 128)
+    classify = RunConfig(dataset="names", cell="gru", task="classify").resolve(registry)
+    assert (classify.cell_options["hidden_size"], classify.cell_options["dropout"]) == (256, 0.0)
+
+
 @pytest.mark.parametrize(("given", "bounds"), [
-    ({}, (12, 0, 0.0)),  # generate's own bound
+    ({}, (8, 0, 0.0)),  # generate's own bound
     ({"steps": 30}, (0, 30, 0.0)),
     ({"time_budget": 600}, (0, 0, 600.0)),
     ({"epochs": 3, "steps": 30}, (3, 30, 0.0)),  # bounds given together all apply

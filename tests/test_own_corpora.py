@@ -184,7 +184,7 @@ def test_not_utf8_names_the_byte_offset_and_line(tmp_path: Path) -> None:
 def test_text_shorter_than_one_training_window_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path / "short.txt", "Nel mezzo del cammin di nostra vita, mi ritrovai.")
     with pytest.raises(ConfigError, match=r"characters of training text, fewer than one training window "
-                                          r"\(generate.seq_len = 128\).*lower generate.seq_len"):
+                                          r"\(generate.seq_len = 64\).*lower generate.seq_len"):
         Generate().prepare(TextDataset({"path": str(path)}), seed=0)
     Generate({"seq_len": 16}).prepare(TextDataset({"path": str(path)}), seed=0)
 

@@ -54,20 +54,24 @@ async def test_forms_follow_the_chosen_plugins_and_task_defaults(app) -> None:
         setup = app.setup_screen
         lstm = form(app, "cell", "lstm")
         assert lstm.field("bidirectional").value is True  # classify's preference
+        assert lstm.field("hidden_size").value == 256  # the cell's own default: generate's is not kept
         lstm.field("layers").control.value = "3"  # a person's own value outlives a change of task
         await pilot.pause()
         setup.query_one("#task").value = "generate"
         await pilot.pause(0.3)
         assert lstm.field("bidirectional").value is False
         assert lstm.field("layers").value == 3
+        generate = app.registry.get("task", "generate").cls
+        for name, preferred in generate.cell_defaults.items():
+            assert lstm.field(name).value == preferred
         train = form(app, "train", "train")
-        for name, preferred in app.registry.get("task", "generate").cls.train_defaults.items():
+        for name, preferred in generate.train_defaults.items():
             assert train.field(name).value == preferred
         await choose(pilot, dataset="divina", task="generate", cells=("gru", "rnn-custom"))
         titles = [f.title for f in setup.query("ParamForm")]
         assert titles == ["dataset · divina", "task · generate", "cell · gru", "cell · rnn-custom",
                           "training"]
-        assert form(app, "task", "generate").field("seq_len").value == 128
+        assert form(app, "task", "generate").field("seq_len").value == 64
 
 
 @pilot_test
