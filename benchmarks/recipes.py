@@ -31,8 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+from workbench.formatting import format_metrics, format_number
 from workbench.plots import plot_curves, read_curves
 from workbench.runs import RunRecord, read_run
+from workbench.summary import Evaluation
 
 WORKBENCH = Path(sys.executable).with_name("workbench")
 POEM = ["--dataset", "divina", "--set", "divina.lowercase=true", "--set", "divina.strip_punctuation=true",
@@ -82,14 +84,13 @@ def run_group(group: Group, runs_dir: Path, scale: float) -> list[RunRecord]:
 
 
 def report(record: RunRecord, target: str) -> None:
-    summary, metric = record.summary, record.metric_name
-    test = summary["test"]
-    print(f"{record.run_id}: {record.steps} steps, {summary['epochs']} epochs, "
-          f"{record.tokens_per_second or 0.0:,.0f} tokens/s on {summary['threads']} thread(s), "
-          f"wall {record.wall_time or 0.0:.1f} s, ended by {summary['ended_by']}")
-    aim = f"   [target: {target}]" if target else ""
-    print(f"  best validation (step {summary['best_step']}): loss {record.loss:.4f}, {metric} "
-          f"{record.metric:.4f}; test: loss {test['loss']:.4f}, {metric} {test[metric]:.4f}{aim}")
+    summary = record.summary
+    metric = summary.metric_name or "loss"
+    print(f"{summary.run_id}: {summary.steps} steps, {summary.epochs} epochs, "
+          f"{summary.tokens_per_second or 0.0:,.0f} tokens/s on {summary.threads} thread(s), "
+          f"wall {summary.wall_time or 0.0:.1f} s, ended by {summary.ended_by}")
+    print(f"  best validation (step {summary.best_step}): {format_metrics(summary.best_validation)}")
+    print(f"  test: {format_metrics(summary.test)}" + (f"   [target: {target}]" if target else ""))
     curves = read_curves(record.run_dir)
     print(f"  {'step':>6} {'seconds':>8} {'tokens':>11} {'val loss':>9} {metric:>9}")
     for step, evaluation in curves.validations.items():
@@ -99,15 +100,15 @@ def report(record: RunRecord, target: str) -> None:
 
 
 def markdown_table(name: str, records: list[RunRecord]) -> None:
-    """The README's table: one row per cell, validation and test from the run's summary."""
-    metric = records[0].metric_name
+    """The README's table: one row per cell, validation (its best) and test from the run's summary."""
+    metric = records[0].summary.metric_name or "loss"
     print(f"\n{name}\n\n| cell | validation loss | validation {metric} | test loss | test {metric} | steps | "
-          "tokens/s | wall time |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "tokens/s | wall time (s) |\n| --- | --- | --- | --- | --- | --- | --- | --- |")
     for record in records:
-        test = record.summary["test"]
-        print(f"| {record.cell} | {record.loss:.3f} | {record.metric:.4f} | {test['loss']:.3f} | "
-              f"{test[metric]:.4f} | {record.steps} | {record.tokens_per_second or 0.0:,.0f} | "
-              f"{record.wall_time or 0.0:.0f} s |")
+        summary = record.summary
+        row = [summary.cell, summary.loss, summary.metric, Evaluation(None, summary.test).number("loss"),
+               summary.test_metric, summary.steps, summary.tokens_per_second, summary.wall_time]
+        print("| " + " | ".join(format_number(value) for value in row) + " |")
 
 
 def main() -> None:
