@@ -13,7 +13,6 @@ Run it on an otherwise quiet machine with at least two cores.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -23,12 +22,15 @@ from pathlib import Path
 
 from tmux_screen import start, tmux, wait_for
 
+from workbench.runs import read_summary
+from workbench.summary import RunSummary
+
 WORKBENCH = Path(sys.executable).with_name("workbench")
 RUN = ["--dataset", "divina", "--task", "generate", "--cell", "gru"]
 SESSION = "workbench-threads"
 
 
-def headless(budget: float, threads: int) -> dict:
+def headless(budget: float, threads: int) -> RunSummary:
     with tempfile.TemporaryDirectory() as scratch:
         runs = Path(scratch) / "runs"
         command = [str(WORKBENCH), "run", *RUN, "--time-budget", str(budget), "--threads", str(threads),
@@ -37,12 +39,12 @@ def headless(budget: float, threads: int) -> dict:
         return _summary(runs)
 
 
-def in_app(budget: float) -> dict:
+def in_app(budget: float) -> RunSummary:
     with tempfile.TemporaryDirectory() as scratch:
         return _in_app(budget, Path(scratch))
 
 
-def _in_app(budget: float, scratch: Path) -> dict:
+def _in_app(budget: float, scratch: Path) -> RunSummary:
     """The same run started from the app's set-up screen, in a detached tmux session."""
     runs = scratch / "runs"
     config = scratch / "threads.toml"
@@ -63,7 +65,7 @@ def _in_app(budget: float, scratch: Path) -> dict:
         deadline = time.monotonic() + budget * 3 + 60
         while time.monotonic() < deadline:
             found = list(runs.glob("*/summary.json"))
-            if found and json.loads(found[0].read_text(encoding="utf-8")).get("status") != "running":
+            if found and read_summary(found[0].parent).status != "running":
                 return _summary(runs)
             time.sleep(1.0)
         raise SystemExit("the run in the app did not finish in time")
@@ -71,13 +73,13 @@ def _in_app(budget: float, scratch: Path) -> dict:
         tmux("kill-session", "-t", SESSION)
 
 
-def _summary(runs: Path) -> dict:
+def _summary(runs: Path) -> RunSummary:
     (path,) = runs.glob("*/summary.json")
-    return json.loads(path.read_text(encoding="utf-8"))
+    return read_summary(path.parent)
 
 
-def report(scenario: str, asked: str, summary: dict) -> None:
-    print(f"{scenario:<14} {asked:<16} {summary['threads']:>7} {summary['tokens_per_second']:>10,.0f}")
+def report(scenario: str, asked: str, summary: RunSummary) -> None:
+    print(f"{scenario:<14} {asked:<16} {summary.threads:>7} {summary.tokens_per_second:>10,.0f}")
 
 
 def main() -> None:

@@ -12,12 +12,13 @@ what ended it and the share of validation it scored.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from workbench.runs import read_summary
 
 
 def main() -> None:
@@ -37,11 +38,11 @@ def main() -> None:
             subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
             wall = time.perf_counter() - started
             (summary_file,) = runs.glob("*/summary.json")
-            summary = json.loads(summary_file.read_text(encoding="utf-8"))
-        share = summary["final_validation"].get("share", 1.0)
-        print(f"{cell:<12} {args.budget:>6.0f}s {wall:>7.1f}s {summary['wall_time']:>7.1f}s "
-              f"{(wall - args.budget) / args.budget:>+7.1%} {summary['steps']:>6}  "
-              f"{summary['ended_by']} / {share:.0%}")
+            summary = read_summary(summary_file.parent)
+        share = summary.final_validation.get("share", 1.0)
+        print(f"{cell:<12} {args.budget:>6.0f}s {wall:>7.1f}s {summary.wall_time:>7.1f}s "
+              f"{(wall - args.budget) / args.budget:>+7.1%} {summary.steps:>6}  "
+              f"{summary.ended_by} / {share:.0%}")
 
 
 if __name__ == "__main__":
