@@ -95,9 +95,44 @@ def read_event_log(run_dir: Path) -> EventLog:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise CheckpointError(f"Cannot read {path} ({error.strerror}); the run has no metrics log.") from None
+    return _parse_log(path, lines, first_number=1)
+
+
+class EventLogTail:
+    """A metrics log read as it grows, for following a run that trains in another process.
+
+    Each `read_new` returns the events of the lines completed since the last call: a line the
+    writer has not finished yet waits for the next call, so it is never taken for a damaged one.
+    A log that does not exist yet reads as empty.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = Path(run_dir) / METRICS_FILE
+        self._offset = 0
+        self._unfinished = b""
+        self._lines_read = 0
+
+    def read_new(self) -> EventLog:
+        try:
+            with open(self.path, "rb") as file:
+                file.seek(self._offset)
+                data = file.read()
+        except FileNotFoundError:
+            return EventLog(self.path, [], [])
+        except OSError as error:
+            raise CheckpointError(f"Cannot read {self.path} ({error.strerror}).") from None
+        self._offset += len(data)
+        *complete, self._unfinished = (self._unfinished + data).split(b"\n")
+        lines = [line.decode("utf-8", errors="replace") for line in complete]
+        log = _parse_log(self.path, lines, first_number=self._lines_read + 1)
+        self._lines_read += len(lines)
+        return log
+
+
+def _parse_log(path: Path, lines: list[str], first_number: int) -> EventLog:
     events: list[Event] = []
     damaged: list[int] = []
-    for number, line in enumerate(lines, start=1):
+    for number, line in enumerate(lines, start=first_number):
         if not line.strip():
             continue
         try:

@@ -53,11 +53,12 @@ def make_app(runs_dir: Path) -> WorkbenchApp:
     return WorkbenchApp(runs_dir=runs_dir, registry=builtin_registry())
 
 
-async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str) -> None:
+async def wait_for(pilot: Pilot, condition: Callable[[], Any], what: str,
+                   limit: float = WAIT_SECONDS) -> None:
     """Let the app run until `condition()` holds (a generous limit only guards against hangs)."""
     waited = 0.0
     while not condition():
-        assert waited < WAIT_SECONDS, f"gave up waiting for {what}"
+        assert waited < limit, f"gave up waiting for {what}"
         await pilot.pause(0.05)
         waited += 0.05
 

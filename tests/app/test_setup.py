@@ -70,7 +70,7 @@ async def test_forms_follow_the_chosen_plugins_and_task_defaults(app) -> None:
         await choose(pilot, dataset="divina", task="generate", cells=("gru", "rnn-custom"))
         titles = [f.title for f in setup.query("ParamForm")]
         assert titles == ["dataset · divina", "task · generate", "cell · gru", "cell · rnn-custom",
-                          "training"]
+                          "training", "study"]
         assert form(app, "task", "generate").field("seq_len").value == 64
 
 

@@ -12,6 +12,7 @@ import pytest
 from study_support import write_study
 
 from workbench.cli import main
+from workbench.errors import ConfigError
 from workbench.studies import pool
 
 
@@ -40,7 +41,8 @@ def study_run(tmp_path: Path, study: str, *flags: str) -> int:
     ("[study.grid]\ncell = [\"gru\", \"grru\"]\n", "There is no cell named 'grru'"),
     ("[study.grid]\ntrain.batch_size = []\n", "give a non-empty list of values"),
     ("[study]\ntrails = 3\n", "[study] has no key 'trails'"),
-    ("[study]\nsampler = \"cmaes\"\n", "sampler = 'cmaes' is not known: choose one of tpe, random"),
+    ("[study]\nsampler = \"cmaes\"\n",
+     'study.sampler = "cmaes" is not allowed: choose one of "tpe", "random"'),
 ])
 def test_a_bad_declaration_exits_2_naming_the_field(
     tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture, study: str, expected: str
@@ -137,3 +139,15 @@ def test_an_unknown_study_is_an_error_naming_the_studies_there(
     assert main(["study", "worker", "--study", "unknown", *runs]) == 2
     assert main(["study", "list", *runs, "--json"]) == 0
     assert [study["name"] for study in json.loads(capsys.readouterr().out)] == ["known"]
+
+
+def test_a_plain_list_is_a_searched_parameters_choices_in_a_file_and_in_typed_lines() -> None:
+    from workbench.studies.space import Dimension, parse_search, parse_search_lines
+
+    choices = Dimension("cell.hidden_size", choices=(8, 16))
+    assert parse_search({"cell": {"hidden_size": [8, 16]}}) == [choices]
+    typed = parse_search_lines("# a comment\n\ncell.hidden_size = [8, 16]\n"
+                               "train.learning_rate = { low = 1e-4, high = 1e-2, log = true }\n")
+    assert typed == [choices, Dimension("train.learning_rate", low=1e-4, high=1e-2, log=True)]
+    with pytest.raises(ConfigError, match="search space line 2: .* is not KEY = RANGE"):
+        parse_search_lines("cell.hidden_size = [8]\ntrain.learning_rate = 1e-4..1e-2")

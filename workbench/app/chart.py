@@ -28,7 +28,8 @@ MARK_SPACING = 3  # cells per marker at most: more would hide the curves they si
 @dataclass(frozen=True)
 class Series:
     """One curve: a legend label, a colour, points (x, y), whether it is drawn as markers, and the
-    group (panel) it belongs to."""
+    group (panel) it belongs to. A `thick` line is two dots high (a mean over seeds, drawn over its
+    seeds' lines); a series out of the `legend` is explained by another one's entry."""
 
     label: str
     colour: str
@@ -36,6 +37,8 @@ class Series:
     markers: bool = False
     smoothing: float = 0.0
     group: str = ""
+    thick: bool = False
+    legend: bool = True
 
 
 @dataclass(frozen=True)
@@ -272,17 +275,22 @@ def _panel(panel: Panel, width: int, plot_height: int, x_range: tuple[float, flo
         return (round((point[0] - x_low) / x_span * dots_x),
                 round((point[1] - y_low) / (y_high - y_low) * dots_y))
 
+    def lifted(dot: tuple[int, int], lift: int) -> tuple[int, int]:
+        """A dot `lift` rows higher, or lower at the top edge, so a thick line stays on the plot."""
+        return (dot[0], dot[1] + lift if dot[1] + lift <= dots_y else dot[1] - lift)
+
     for one, points in curves:
         if one.markers:
             for point in points:
                 canvas.mark(*to_dot(point), one.colour)
             continue
-        previous = to_dot(points[0])
-        canvas.dot(*previous, one.colour)
-        for point in points[1:]:
-            current = to_dot(point)
-            canvas.line(previous, current, one.colour)
-            previous = current
+        for lift in (0, 1) if one.thick else (0,):
+            previous = lifted(to_dot(points[0]), lift)
+            canvas.dot(*previous, one.colour)
+            for point in points[1:]:
+                current = lifted(to_dot(point), lift)
+                canvas.line(previous, current, one.colour)
+                previous = current
     tick_values = [y_low, y_high, value] if flat else nice_ticks(y_low, y_high, max(2, plot_height // 2))
     y_ticks = {canvas.height - 1 - to_dot((x_low, tick))[1] // 4: tick for tick in tick_values}
     rows = []
@@ -324,7 +332,7 @@ def _legend(series: Sequence[Series]) -> Text:
     """One entry per line series; markers share their line's colour, so one entry explains them all."""
     legend = Text()
     for one in series:
-        if not one.markers:
+        if not one.markers and one.legend:
             legend.append("━ ", style=f"bold {one.colour}")
             legend.append(one.label + "  ")
     if any(one.markers for one in series):

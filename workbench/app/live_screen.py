@@ -19,6 +19,7 @@ from workbench.app.metrics_panel import MetricsPanel
 from workbench.app.nav_bar import NavBar
 from workbench.app.requests import ClearFinished, PauseRun, SkipRun, StopRuns
 from workbench.app.runner import RunQueue
+from workbench.app.seed_lines import seed_series
 from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.tracking import X_AXES, Board, RunTrack
 from workbench.app.workspace import Workspace
@@ -179,13 +180,15 @@ class LiveScreen(Screen):
 
 def chart_panels(tracks: list[RunTrack], view: str, x_axis: str, smoothing: float) -> list[Panel]:
     """The panels of one of VIEWS: the losses of each task (training curves and validation points;
-    tasks' losses live on different scales), each validation metric, and the learning rate."""
+    tasks' losses live on different scales), each validation metric, and the learning rate. A
+    study's seeds are thin lines around their mean in each."""
     tasks = list(dict.fromkeys(track.task for track in tracks))
     panels = []
     if view in ("all", "loss"):
         for task in tasks or [""]:
-            series = []
-            for track in (one for one in tracks if one.task == task):
+            series, alone = seed_series([one for one in tracks if one.task == task], "train", x_axis,
+                                        smoothing, markers="validation")
+            for track in alone:
                 series.append(Series(track.label, track.colour, track.curve("train", x_axis),
                                      smoothing=smoothing))
                 series.append(Series(f"{track.label} val", track.colour, track.curve("validation", x_axis),
@@ -194,11 +197,13 @@ def chart_panels(tracks: list[RunTrack], view: str, x_axis: str, smoothing: floa
             panels.append(Panel(title, series, weight=2))
     if view in ("all", "metric"):
         for metric in dict.fromkeys(track.metric for track in tracks if track.metric):
-            series = [Series(track.label, track.colour, track.curve("metric", x_axis))
-                      for track in tracks if track.metric == metric]
+            judged = [one for one in tracks if one.metric == metric]
+            series, alone = seed_series(judged, "metric", x_axis, 0.0)
+            series += [Series(track.label, track.colour, track.curve("metric", x_axis)) for track in alone]
             panels.append(Panel(f"validation {metric}", series, empty="no evaluation yet"))
     if view in ("all", "learning rate"):
-        series = [Series(track.label, track.colour, track.curve("learning rate", x_axis)) for track in tracks]
+        series, alone = seed_series(tracks, "learning rate", x_axis, 0.0)
+        series += [Series(track.label, track.colour, track.curve("learning rate", x_axis)) for track in alone]
         panels.append(Panel("learning rate", series))
     return panels
 

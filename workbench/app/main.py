@@ -30,10 +30,12 @@ from workbench.app.requests import (
     ChangeRunsDir,
     ClearFinished,
     CompareRun,
+    CompareRuns,
     InspectRun,
     PauseRun,
     SkipRun,
     StartRuns,
+    StartStudy,
     StopRuns,
     UseModel,
 )
@@ -48,6 +50,7 @@ from workbench.runs import default_runs_dir
 if TYPE_CHECKING:
     from workbench.config import Compare
     from workbench.registry import Registry
+    from workbench.runs import RunRecord
 
 REFRESH_SECONDS = 0.2
 NARROW_COLUMNS = 100
@@ -139,11 +142,31 @@ class WorkbenchApp(App):
         self.refresh_runs()
         self.action_show("live")
 
+    def on_start_study(self, request: StartStudy) -> None:
+        """Run the set-up's study (seeds, workers, a search) and follow its trials on the live screen."""
+        from workbench.studies.pool import oversubscription_warning
+
+        if self.queue.busy:
+            self.notify("Runs are training: start the study once they end, or stop them (x on Live).",
+                        title="Cannot start", severity="warning", timeout=8)
+            return
+        warning = oversubscription_warning(request.workers)
+        if warning:
+            self.notify(warning, title="Workers", severity="warning", timeout=10)
+        self.queue.start_study(request.spec, request.workers, request.runs_dir, request.corpora)
+        where = f"in {request.workers} worker processes" if request.workers > 1 else "here"
+        self.notify(f"Study {request.spec.name}: {request.spec.trials} trials, trained {where}.")
+        self.refresh_runs()
+        self.action_show("live")
+
     def refresh_runs(self) -> None:
         """Timer: drain the training events and repaint the live view if it is showing."""
         self.queue.poll()
         while self.queue.ended:
             self._announce(self.queue.ended.pop(0))
+        while self.queue.notices:
+            text, severity = self.queue.notices.pop(0)
+            self.notify(text, title="Study", severity=severity, timeout=15)
         if self.live_screen.is_current:
             self.live_screen.show_board()
 
@@ -183,18 +206,35 @@ class WorkbenchApp(App):
 
     def on_compare_run(self, request: CompareRun) -> None:
         """A run from disk joins the live chart and comparison table, once."""
-        record, summary = request.record, request.record.summary
+        run_id = request.record.summary.run_id
+        if self._compare(request.record):
+            self.notify(f"Added {run_id} to the comparison (F3).")
+        else:
+            self.notify(f"{run_id} is already in the comparison (F3).", severity="warning")
+
+    def on_compare_runs(self, request: CompareRuns) -> None:
+        """Runs from disk (a study's) join the live chart and comparison table, each once."""
+        added = sum(self._compare(record) for record in request.records)
+        self.notify(f"Added {added} runs of {request.title} to the comparison (F3)." if added
+                    else f"The runs of {request.title} are in the comparison already (F3).")
+
+    def _compare(self, record: RunRecord) -> bool:
+        """Put a run from disk on the board; False if it is there already."""
+        summary = record.summary
         if self.board.holding(record.run_dir) is not None:
-            self.notify(f"{summary.run_id} is already in the comparison (F3).", severity="warning")
-            return
+            return False
         track = self.board.add(summary.cell, cell=summary.cell, task=summary.task, dataset=summary.dataset,
                                run_id=summary.run_id, metric=summary.metric_name,
                                higher_is_better=summary.higher_is_better)
         load_track(record.run_dir, track, summary)
-        self.notify(f"Added {summary.run_id} to the comparison (F3).")
+        return True
 
     def on_pause_run(self, request: PauseRun) -> None:
         done = self.queue.pause()
+        if done is None and self.queue.study is not None:
+            self.notify("The study's trials train in worker processes, which do not pause; x stops them.",
+                        severity="warning")
+            return
         self.notify(f"Run {done}." if done else "No run is training.",
                     severity="information" if done else "warning")
 
@@ -208,7 +248,9 @@ class WorkbenchApp(App):
 
     def on_skip_run(self, request: SkipRun) -> None:
         if self.queue.active is None:
-            self.notify("No run is training.", severity="warning")
+            self.notify("A study's trials are not skipped one by one: x stops the study, and each stopped "
+                        "trial is queued again." if self.queue.study is not None else "No run is training.",
+                        severity="warning")
             return
         self.queue.stop(everything=False)
         self.notify("Stopping this run; the next one in the queue starts after it.")
@@ -267,6 +309,12 @@ class WorkbenchApp(App):
         self.queue.stop(everything=True)
         self.queue.wait(QUIT_WAIT_SECONDS)
         self.call_from_thread(self._finish_exit)
+
+    def on_unmount(self) -> None:
+        """However the app ends, a study's worker processes stop with it (each trial with its
+        checkpoint) rather than train on unwatched; quitting has stopped them already."""
+        if self.queue.study is not None:
+            self.queue.study.stop()
 
     def _finish_exit(self) -> None:
         self.queue.poll()

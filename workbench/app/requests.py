@@ -16,6 +16,7 @@ from textual.message import Message
 if TYPE_CHECKING:
     from workbench.config import Compare
     from workbench.runs import RunRecord
+    from workbench.studies.spec import StudySpec
 
 
 class Request(Message):
@@ -29,6 +30,17 @@ class StartRuns(Request):
 
     compare: Compare
     resume: Path | None = None
+
+
+@dataclass
+class StartStudy(Request):
+    """Run `spec`'s trials in `workers` processes (1: the app's own), their runs in `runs_dir`,
+    and follow them on the live screen."""
+
+    spec: StudySpec
+    workers: int
+    runs_dir: Path
+    corpora: Path | None = None
 
 
 @dataclass
@@ -51,6 +63,15 @@ class CompareRun(Request):
     """Put a finished run from the runs directory on the live chart and comparison table."""
 
     record: RunRecord
+
+
+@dataclass
+class CompareRuns(Request):
+    """Put the runs of `records` not there yet on the live chart and comparison table (a study's,
+    from its heading on the runs screen); `title` names them in what the App says."""
+
+    records: tuple[RunRecord, ...]
+    title: str
 
 
 @dataclass

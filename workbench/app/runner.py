@@ -3,7 +3,9 @@
 Training on a couple of CPU cores is fastest one run after another, so a compare of several cells
 queues one run per cell. The engine is imported only when the first run opens, on a worker thread.
 Every event reaches the UI through an `EventFeed` that `poll` drains from a UI timer; a resumed
-run's feed starts with the events of its metrics log, so its chart shows the whole run.
+run's feed starts with the events of its metrics log, so its chart shows the whole run. A study
+(workbench.app.study_session) takes the queue's place while it works: runs queued meanwhile wait
+for it, and pausing, stopping and quitting reach its trials as they reach a run.
 """
 
 from __future__ import annotations
@@ -22,8 +24,12 @@ from workbench.errors import CheckpointError, describe_error
 from workbench.runs import read_event_log
 
 if TYPE_CHECKING:
+    from textual.notifications import SeverityLevel
+
+    from workbench.app.study_session import StudySession
     from workbench.config import Compare, RunConfig
     from workbench.registry import Registry
+    from workbench.studies.spec import StudySpec
 
 StartThread = Callable[[Callable[[], None]], Any]
 
@@ -52,12 +58,20 @@ class RunQueue:
         self.pending: deque[Pending] = deque()
         self.active: Active | None = None
         self.ended: list[RunTrack] = []  # runs that ended since the app last looked
+        self.study: StudySession | None = None
+        self.notices: list[tuple[str, SeverityLevel]] = []  # how studies ended, for the app to say
         self._opening = False
 
     @property
     def busy(self) -> bool:
-        """True while a run trains or waits in the queue."""
-        return self._opening or bool(self.pending) or self.active is not None
+        """True while a run trains or waits in the queue, or a study works."""
+        return self._opening or bool(self.pending) or self.active is not None or self.study is not None
+
+    def start_study(self, spec: StudySpec, workers: int, runs_dir: Path, corpora: Path | None) -> None:
+        """Work on `spec`'s trials, here (one worker) or in `workers` processes, and follow them."""
+        from workbench.app.study_session import StudySession
+
+        self.study = StudySession(spec, workers, runs_dir, corpora, self.registry, self.board)
 
     def enqueue(self, compare: Compare, resume: Path | None = None) -> list[RunTrack]:
         """Queue one run per cell of `compare`; returns their tracks (already on the board)."""
@@ -83,7 +97,15 @@ class RunQueue:
             if active.track.finished:
                 self.active = None
                 self.ended.append(active.track)
-        if self.active is None and self.pending and not self._opening:
+        if self.study is not None:
+            ended = self.study.poll()
+            self.ended.extend(ended)
+            changed = changed or bool(ended)
+            if self.study.finished:
+                if self.study.closing is not None:
+                    self.notices.append(self.study.closing)
+                self.study = None
+        if self.active is None and self.pending and not self._opening and self.study is None:
             self._opening = True
             pending = self.pending.popleft()
             pending.track.mark("opening", "loading the data and building the model")
@@ -112,14 +134,17 @@ class RunQueue:
             self._opening = False
 
     def pause(self) -> str | None:
-        """Pause or resume the current run; returns what was done, or None without a run."""
-        active = self.active
-        if active is None or active.run is None:
+        """Pause or resume the current run (a study's, when this process trains it); returns what
+        was done, or None without a run here."""
+        run = self.active.run if self.active is not None else None
+        if run is None and self.study is not None:
+            run = self.study.current_run
+        if run is None:
             return None
-        if active.run.state == "paused":
-            active.run.resume()
+        if run.state == "paused":
+            run.resume()
             return "resumed"
-        active.run.pause()
+        run.pause()
         return "paused"
 
     def stop(self, *, everything: bool) -> int:
@@ -133,6 +158,8 @@ class RunQueue:
         active = self.active
         if active is not None and active.run is not None:
             self.start_thread(active.run.stop)
+        if self.study is not None:  # a study stops as a whole: its stopped trials are queued again
+            self.study.stop()
         return cancelled
 
     def wait(self, timeout: float) -> None:
@@ -148,6 +175,9 @@ class RunQueue:
         if active is not None and active.run is not None:
             active.run.stop()
             active.run.join(max(0.0, deadline - time.monotonic()))
+        if self.study is not None:
+            self.study.stop()
+            self.study.wait(max(0.0, deadline - time.monotonic()))
 
 
 def _replay(run_dir: Path, feed: EventFeed) -> None:

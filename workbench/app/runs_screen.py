@@ -1,7 +1,8 @@
 """The runs screen: every run in the runs directory with its key numbers; the highlighted run's
 curves and summary below, or (key v) a classifier's per-class accuracy and confusion matrix. From
 here a run can be resumed, added to the comparison, used (enter or u) or inspected: the screen
-asks, and the App does it (workbench.app.requests).
+asks, and the App does it (workbench.app.requests). Ordered by study, each study's runs stand under
+a heading row, and `a` on a heading adds all of them.
 
 A run whose process was killed while it trained shows as "interrupted" (workbench.run_lock) and
 resumes from its last checkpoint with r. Run ids, paths and samples are shown as plain text."""
@@ -24,7 +25,14 @@ from workbench.app.chart import LineChart, Series
 from workbench.app.class_report import class_report
 from workbench.app.history import load_track
 from workbench.app.nav_bar import NavBar
-from workbench.app.requests import CompareRun, InspectRun, StartRuns, UseModel
+from workbench.app.requests import CompareRun, CompareRuns, InspectRun, StartRuns, UseModel
+from workbench.app.study_headings import (
+    StudyHeading,
+    heading_cells,
+    heading_summary,
+    under_heading,
+    with_headings,
+)
 from workbench.app.tracking import PALETTE, RunTrack
 from workbench.app.workspace import Workspace
 from workbench.errors import WorkbenchError
@@ -82,6 +90,7 @@ class RunsScreen(Screen):
         super().__init__(id="runs")
         self.workspace = workspace
         self.records: list[RunRecord] = []
+        self.rows: list[RunRecord | StudyHeading] = []  # the records, with study headings in study order
         self.opened: RunTrack | None = None
         self.order = ORDERS[0]
 
@@ -123,11 +132,16 @@ class RunsScreen(Screen):
         table = self.query_one(DataTable)
         selected = self.selected
         self.records = sort_records(records, self.order)
+        self.rows = with_headings(self.records) if self.order == "study" else list(self.records)
         where = Text(f"runs in {self.runs_dir} · {self.order} first (o sorts)")
         self.query_one("#runs-dir", Static).update(where)
         table.clear()
-        for record in self.records:
-            table.add_row(*_row(record), key=str(record.run_dir))
+        headed = any(isinstance(row, StudyHeading) for row in self.rows)
+        for row in self.rows:
+            if isinstance(row, StudyHeading):
+                table.add_row(*heading_cells(row), key=row.key)
+            else:
+                table.add_row(*(under_heading(_row(row)) if headed else _row(row)), key=str(row.run_dir))
         if not records:
             self.query_one("#run-summary", Static).update(
                 Text(f"No runs in {self.runs_dir} yet. Start one on Set-up (F2).", style="dim"))
@@ -137,11 +151,17 @@ class RunsScreen(Screen):
             self.action_open()
 
     @property
-    def selected(self) -> RunRecord | None:
+    def highlighted(self) -> RunRecord | StudyHeading | None:
         table = self.query_one(DataTable)
-        if not self.records or table.cursor_row >= len(self.records):
+        if not self.rows or table.cursor_row >= len(self.rows):
             return None
-        return self.records[table.cursor_row]
+        return self.rows[table.cursor_row]
+
+    @property
+    def selected(self) -> RunRecord | None:
+        """The highlighted run (None on a study's heading)."""
+        row = self.highlighted
+        return None if isinstance(row, StudyHeading) else row
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self.action_open()
@@ -151,9 +171,13 @@ class RunsScreen(Screen):
         self.action_use()
 
     def action_open(self) -> None:
-        record = self.selected
-        if record is not None:
-            self._open(record)
+        row = self.highlighted
+        if isinstance(row, StudyHeading):
+            self.opened = None
+            self.query_one("#run-chart", LineChart).plot([])
+            self.query_one("#run-summary", Static).update(heading_summary(row))
+        elif row is not None:
+            self._open(row)
 
     @work(thread=True, exclusive=True, group="open-run")
     def _open(self, record: RunRecord) -> None:
@@ -187,7 +211,9 @@ class RunsScreen(Screen):
     def _record_or_warn(self) -> RunRecord | None:
         record = self.selected
         if record is None:
-            self.notify("No run is highlighted.", severity="warning")
+            heading = isinstance(self.highlighted, StudyHeading)
+            self.notify("A study's heading is highlighted: choose one of its runs." if heading
+                        else "No run is highlighted.", severity="warning")
         return record
 
     def action_resume(self) -> None:
@@ -216,6 +242,10 @@ class RunsScreen(Screen):
         self.post_message(StartRuns(Compare(config), resume=record.run_dir))
 
     def action_add(self) -> None:
+        heading = self.highlighted
+        if isinstance(heading, StudyHeading):
+            self.post_message(CompareRuns(heading.records, heading.title))
+            return
         record = self._record_or_warn()
         if record is None or self.opened is None or self.opened.run_id != record.summary.run_id:
             return

@@ -23,7 +23,8 @@ from workbench.app.confirm_screen import ConfirmScreen
 from workbench.app.logger_picker import LoggerPicker
 from workbench.app.nav_bar import NavBar
 from workbench.app.param_form import ParamForm
-from workbench.app.requests import ChangeRunsDir, StartRuns
+from workbench.app.requests import ChangeRunsDir, StartRuns, StartStudy
+from workbench.app.study_form import StudyForm
 from workbench.app.tick_list import TickList
 from workbench.app.workspace import Workspace
 from workbench.atomic import atomic_write
@@ -50,6 +51,7 @@ class SetupScreen(Screen):
         self.registry: Registry | None = None
         self._forms: dict[str, ParamForm] = {}
         self._loggers: LoggerPicker | None = None  # made once the registry says which are installed
+        self._study: StudyForm | None = None  # seeds, workers and a search space, after the plugins' forms
         self._corpora: Path | None = None  # kept from a loaded config: the forms do not show it
         self._rebuilding = asyncio.Lock()
 
@@ -89,6 +91,7 @@ class SetupScreen(Screen):
 
         names = [name for name in registry.names("logger") if name != ALWAYS_ON_LOGGER]
         self._loggers = LoggerPicker(names, id="logger-picker")
+        self._study = StudyForm(self._experiment, id="study-form")
         self.registry = registry  # only now: the controls' change handlers need the new selects
         await self.query("#loading, #loading-label").remove()
         if not await self._recall_last_setup():
@@ -163,7 +166,7 @@ class SetupScreen(Screen):
         forms = self.query_one("#forms", VerticalScroll)
         dataset, task = self._chosen("#dataset"), self._chosen("#task")
         task_cls = registry.get("task", task).cls if task else None
-        wanted: list[ParamForm | LoggerPicker] = []
+        wanted: list[ParamForm | LoggerPicker | StudyForm] = []
         if dataset:
             dataset_cls = registry.get("dataset", dataset).cls
             wanted.append(self._form("dataset", dataset, dataset_cls.params, dataset=dataset_cls))
@@ -174,7 +177,7 @@ class SetupScreen(Screen):
             wanted.append(self._form("cell", cell, registry.get("cell", cell).cls.params, cell_defaults))
         defaults = train_defaults(task_cls.train_defaults if task_cls else None)
         wanted.append(self._form("train", TRAIN_OWNER, TRAIN_PARAMS, defaults))
-        wanted.extend([self._loggers] if self._loggers is not None else [])
+        wanted.extend(extra for extra in (self._loggers, self._study) if extra is not None)
         stale = [child for child in forms.children if child not in wanted]
         for key in [key for key, form in self._forms.items() if form in stale]:
             del self._forms[key]
@@ -241,6 +244,12 @@ class SetupScreen(Screen):
         )
         return Compare(shared, tuple(cells))
 
+    def _experiment(self) -> tuple[Registry, Compare]:
+        """The registry and the set-up on screen, for checking a search space as it is typed."""
+        config = self.config()  # raises while the plugins load or a field is bad
+        assert self.registry is not None
+        return self.registry, config
+
     def _values(self, kind: str, name: str) -> dict[str, Any]:
         form = self._forms.get(f"{kind}:{name}")
         return form.values(changed_only=True) if form is not None else {}
@@ -286,11 +295,16 @@ class SetupScreen(Screen):
         try:
             config = self.config()
             config.resolve(self.registry)  # every mistake now, not when the run opens
+            study = self._study.declare(self.registry, config) if self._study is not None else None
         except ConfigError as error:
             self.notify(str(error), title="Cannot start", severity="error", timeout=8)
             return
         self.remember()
-        self.post_message(StartRuns(config))
+        if study is None:
+            self.post_message(StartRuns(config))
+        else:
+            spec, workers = study
+            self.post_message(StartStudy(spec, workers, self.workspace.runs_dir, config.base.corpora))
 
     def remember(self) -> None:
         """Keep the set-up on screen for the next launch, if it is a complete one."""

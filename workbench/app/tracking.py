@@ -36,6 +36,8 @@ class RunTrack:
     dataset: str = ""
     metric: str | None = None  # the task's validation metric, and which way is better (RunStarted says)
     higher_is_better: bool = False
+    study: str = ""  # the study the run is a trial of, if any
+    seed_group: str = ""  # the study's trials that differ only by seed share one (e.g. "gru")
     state: str = "queued"
     parameters: int | None = None
     total_steps: int | None = None
@@ -155,14 +157,20 @@ class RunTrack:
                   "learning rate": self.learning_rates}[which]
         if axis == "steps":
             return list(points)
-        index = X_AXES.index(axis) - 1
         curve = []
         for step, loss in points:
-            where = self.positions.get(int(step))
-            position = where[index] if where is not None else None
-            if position is not None:
-                curve.append((float(position), loss))
+            where = self.position(int(step), axis)
+            if where is not None:
+                curve.append((where, loss))
         return curve
+
+    def position(self, step: int, axis: str) -> float | None:
+        """Where `step` lies on an x axis (steps, tokens or seconds); None if it was not logged."""
+        if axis == "steps":
+            return float(step)
+        where = self.positions.get(step)
+        value = where[X_AXES.index(axis) - 1] if where is not None else None
+        return float(value) if value is not None else None
 
     def standing(self) -> RunSummary:
         """The run's summary once it has one, else its summary so far (the best evaluation so far,
@@ -217,19 +225,27 @@ _HANDLERS = {
 
 class Board:
     """The runs compared together. A run keeps its colour; one that joins takes the next colour in
-    turn that no run on the board has, so runs shown together never share one."""
+    turn that no run on the board has, so runs shown together never share one, unless they share a
+    colour key (a study's trials of one cell: one colour per cell)."""
 
     def __init__(self) -> None:
         self.tracks: list[RunTrack] = []
         self._joined = 0
+        self._keyed: dict[str, RunTrack] = {}  # the first track of each colour key
 
-    def add(self, label: str, **known: Any) -> RunTrack:
-        """A new track; its colour is the next one in turn that no run on the board has."""
-        taken = {track.colour for track in self.tracks}
-        turn = [PALETTE[(self._joined + offset) % len(PALETTE)] for offset in range(len(PALETTE))]
-        colour = next((one for one in turn if one not in taken), turn[0])
-        self._joined += 1
+    def add(self, label: str, colour_key: str | None = None, **known: Any) -> RunTrack:
+        """A new track; its colour is its key's, or the next one in turn that no run on the board has."""
+        keyed = self._keyed.get(colour_key) if colour_key is not None else None
+        if keyed is not None and keyed in self.tracks:
+            colour = keyed.colour
+        else:
+            taken = {track.colour for track in self.tracks}
+            turn = [PALETTE[(self._joined + offset) % len(PALETTE)] for offset in range(len(PALETTE))]
+            colour = next((one for one in turn if one not in taken), turn[0])
+            self._joined += 1
         track = RunTrack(label=self._unique(label), colour=colour, **known)
+        if colour_key is not None and (keyed is None or keyed not in self.tracks):
+            self._keyed[colour_key] = track
         self.tracks.append(track)
         return track
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import time
 from pathlib import Path
 from typing import Any
 
@@ -214,7 +213,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_study(args: argparse.Namespace, compare: Compare, registry: Registry) -> int:
     """Every cell times every seed as one study, run here or in worker processes, then statistics."""
     from workbench.studies.execute import Place, run_study
-    from workbench.studies.spec import StudyRequest, build_spec
+    from workbench.studies.spec import StudyRequest, build_spec, default_study_name
     from workbench.studies.storage import default_storage_url
 
     if args.resume is not None:
@@ -224,8 +223,7 @@ def _run_study(args: argparse.Namespace, compare: Compare, registry: Registry) -
         if value is not None and value < 1:
             raise ConfigError(f"{flag} {value}: give a whole number of 1 or more.")
     config = compare.base
-    name = f"{config.dataset}-{config.task}-{time.strftime('%Y%m%d-%H%M%S')}"
-    spec = build_spec(registry, compare, StudyRequest(name=name, seeds=args.seeds))
+    spec = build_spec(registry, compare, StudyRequest(name=default_study_name(config), seeds=args.seeds))
     runs_dir = config.runs_dir or default_runs_dir()
     place = Place(args.storage or default_storage_url(runs_dir), runs_dir, config.corpora)
     return run_study(spec, place, args.workers or 1, registry, args.json)

@@ -138,11 +138,10 @@ def create_command(args: argparse.Namespace) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     from workbench.studies.execute import run_study
+    from workbench.studies.spec import STUDY_OWNER, WORKERS
 
     spec, request, registry, config = _declared(args)
-    workers = request.workers
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers = {workers!r}: give a whole number of 1 or more (--workers 2).")
+    workers = WORKERS.parse(request.workers, STUDY_OWNER)
     return run_study(spec, _place(args, config), workers, registry, args.json)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from workbench.runs import RunRecord, run_settings
 from workbench.studies.outcome import RunOutcome, read_outcome
@@ -12,22 +12,24 @@ SEED_KEY = "train.seed"
 # Settings that change how fast a run goes, not what it learns: runs differing in them still group.
 SPEED_KEYS = ("train.threads",)
 
+Member = TypeVar("Member")  # what is grouped: run outcomes, or the app's tracks of running trials
 
-def group_by_seed(items: Iterable[tuple[dict[str, Any], RunOutcome]]) -> dict[str, list[RunOutcome]]:
-    """Group outcomes whose settings are equal once the seed is set aside.
 
-    `items` pairs each outcome with its settings as flat `section.key` names (a `cell` key for the
+def group_by_seed(items: Iterable[tuple[dict[str, Any], Member]]) -> dict[str, list[Member]]:
+    """Group members (outcomes, tracks) whose settings are equal once the seed is set aside.
+
+    `items` pairs each member with its settings as flat `section.key` names (a `cell` key for the
     cell's name). Each group is labelled by the settings in which the groups differ: the cell's
     name alone when that is all, else `name=value` pairs.
     """
-    groups: dict[tuple[tuple[str, str], ...], list[tuple[dict[str, Any], RunOutcome]]] = {}
-    for settings, outcome in items:
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[dict[str, Any], Member]]] = {}
+    for settings, member in items:
         kept = {key: value for key, value in settings.items() if key != SEED_KEY and key not in SPEED_KEYS}
         key = tuple(sorted((name, repr(value)) for name, value in kept.items()))
-        groups.setdefault(key, []).append((kept, outcome))
+        groups.setdefault(key, []).append((kept, member))
     firsts = [members[0][0] for members in groups.values()]
     differing = _differing_keys(firsts)
-    return {_label(members[0][0], differing): [outcome for _, outcome in members]
+    return {_label(members[0][0], differing): [member for _, member in members]
             for members in groups.values()}
 
 

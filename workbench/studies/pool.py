@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 INTERRUPTED = 130
 
@@ -40,25 +41,13 @@ def run_pool(workers: int, storage: str, study: str, runs_dir: Path | None, corp
              json: bool) -> int:
     """Start `workers` worker processes on `study` and wait for them; 130 after SIGINT or SIGTERM,
     which is passed on to every worker so each stops its run with a checkpoint."""
-    threads = threads_per_worker(workers)
-    command = [sys.executable, "-m", "workbench", "study", "worker", "--storage", storage, "--study", study,
-               "--threads", str(threads)]
-    if runs_dir is not None:
-        command += ["--runs-dir", str(runs_dir)]
-    if corpora is not None:
-        command += ["--corpora", str(corpora)]
-    if json:
-        command.append("--json")
-    environment = {**os.environ, "OMP_NUM_THREADS": str(threads)}
-    processes = [subprocess.Popen(command, env=environment) for _ in range(workers)]
+    processes = start_workers(workers, storage, study, runs_dir, corpora, json)
     signalled = False
 
     def forward(signum: int, frame: object) -> None:
         nonlocal signalled
         signalled = True
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+        stop_workers(processes)
 
     previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -69,3 +58,27 @@ def run_pool(workers: int, storage: str, study: str, runs_dir: Path | None, corp
     if signalled or INTERRUPTED in codes:
         return INTERRUPTED
     return next((code for code in codes if code), 0)
+
+
+def start_workers(workers: int, storage: str, study: str, runs_dir: Path | None, corpora: Path | None,
+                  json: bool, **popen: Any) -> list[subprocess.Popen]:
+    """`workers` processes of `workbench study worker` on `study`, each with its share of the cores;
+    `popen` goes to subprocess.Popen (e.g. where their output goes)."""
+    threads = threads_per_worker(workers)
+    command = [sys.executable, "-m", "workbench", "study", "worker", "--storage", storage, "--study", study,
+               "--threads", str(threads)]
+    if runs_dir is not None:
+        command += ["--runs-dir", str(runs_dir)]
+    if corpora is not None:
+        command += ["--corpora", str(corpora)]
+    if json:
+        command.append("--json")
+    environment = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    return [subprocess.Popen(command, env=environment, **popen) for _ in range(workers)]
+
+
+def stop_workers(processes: list[subprocess.Popen]) -> None:
+    """Ask every worker still working to stop (SIGINT: each ends its run with a checkpoint)."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)

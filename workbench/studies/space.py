@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass, replace
 from typing import Any
 
-from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig
+from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig, tomllib
 from workbench.errors import ConfigError
 from workbench.params import Param
 from workbench.registry import Registry
@@ -73,10 +73,40 @@ def parse_grid(table: dict[str, Any]) -> dict[str, list[Any]]:
 
 
 def parse_search(table: dict[str, Any]) -> list[Dimension]:
-    """`[study.search]`: each parameter with `{ low, high, log, step }` or `{ choices = [...] }`."""
+    """`[study.search]`: each parameter with `{ low, high, log, step }`, `{ choices = [...] }` or
+    its choices as a plain list."""
     leaves = _flatten(table, is_leaf=lambda value: not isinstance(value, dict)
                       or bool(set(value) & {*_RANGE_KEYS, _CHOICES_KEY}))
     return [_dimension(key, spec) for key, spec in leaves.items()]
+
+
+def parse_search_lines(text: str) -> list[Dimension]:
+    """A search space typed one parameter a line, each line as it would stand in `[study.search]`
+    (`train.learning_rate = { low = 1e-4, high = 1e-2, log = true }`, `cell.hidden_size = [128, 256]`).
+    Blank lines and `#` comments are skipped; an error names its line."""
+    found: dict[str, int] = {}
+    dimensions = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        where = f"search space line {number}"
+        try:
+            table = tomllib.loads(line)
+        except tomllib.TOMLDecodeError:
+            raise ConfigError(f"{where}: {line.strip()!r} is not KEY = RANGE or KEY = [CHOICES]; write e.g. "
+                              "train.learning_rate = { low = 1e-4, high = 1e-2, log = true } or "
+                              "cell.hidden_size = [128, 256].") from None
+        try:
+            parsed = parse_search(table)
+        except ConfigError as error:
+            raise ConfigError(f"{where}: {error}") from None
+        for dimension in parsed:
+            if dimension.key in found:
+                raise ConfigError(f"{where}: {dimension.key} is searched on line {found[dimension.key]} "
+                                  "already; keep one of the two lines.")
+            found[dimension.key] = number
+            dimensions.append(dimension)
+    return dimensions
 
 
 def parse_grid_flag(text: str) -> tuple[str, list[Any]]:
@@ -122,9 +152,11 @@ def _flatten(table: dict[str, Any], is_leaf: Any, prefix: str = "") -> dict[str,
 
 def _dimension(key: str, spec: Any) -> Dimension:
     where = f"[study.search] {key}"
+    if isinstance(spec, list):
+        spec = {_CHOICES_KEY: spec}  # a plain list is the choices
     if not isinstance(spec, dict):
         raise ConfigError(f"{where} = {spec!r}: give a range {{ low = ..., high = ... }} (add log = true "
-                          "for a log scale) or { choices = [...] }.")
+                          "for a log scale) or the choices, [...] or { choices = [...] }.")
     unknown = sorted(set(spec) - {*_RANGE_KEYS, _CHOICES_KEY})
     if unknown:
         raise ConfigError(f"{where}: unknown key {unknown[0]!r}; a dimension has low, high, log, step "

@@ -6,12 +6,14 @@ and a second declaration under the same name can be compared with the first.
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from workbench.config import Compare, RunConfig, read_toml
 from workbench.errors import ConfigError
+from workbench.params import Param
 from workbench.registry import Registry
 from workbench.studies.space import (
     CELL_KEY,
@@ -30,6 +32,23 @@ DEFAULT_SEARCH_TRIALS = 20
 DEFAULT_HEARTBEAT = 30
 _STUDY_KEYS = ("name", "trials", "seeds", "sampler", "pruner", "pruner_startup", "heartbeat", "workers",
                "grid", "search")
+
+# The study's single-valued settings, declared once for the [study] table, the flags and the app's form.
+STUDY_OWNER = "study"
+SEEDS = Param("seeds", int, 1, "train every setting with seeds 0 to N-1; two or more end with statistics "
+                               "over the seeds", min=1)
+TRIALS = Param("trials", int, DEFAULT_SEARCH_TRIALS, "trials of a search space (without one, every setting "
+                                                     "of the grid trains once)", min=1)
+WORKERS = Param("workers", int, 1, "worker processes training at once, each with its share of the cores",
+                min=1)
+SAMPLER = Param("sampler", str, "tpe", "how a search picks values: tpe learns from earlier trials, random "
+                                       "does not", choices=SAMPLERS)
+PRUNER = Param("pruner", str, "none", "median stops a run doing worse than the median of earlier trials at "
+                                      "the same step", choices=PRUNERS)
+PRUNER_STARTUP = Param("pruner_startup", int, DEFAULT_PRUNER_STARTUP,
+                       "finished trials before the pruner may stop any run", min=1)
+HEARTBEAT = Param("heartbeat", int, DEFAULT_HEARTBEAT,
+                  "seconds between a worker's heartbeats; one silent for three is presumed dead", min=1)
 
 
 @dataclass(frozen=True)
@@ -124,6 +143,11 @@ class StudyRequest:
         return request
 
 
+def default_study_name(config: RunConfig) -> str:
+    """A new study's name when none is given: its data, its task and when it started."""
+    return f"{config.dataset}-{config.task}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
 def read_study_file(path: Path) -> tuple[Compare, StudyRequest]:
     """The experiment and the `[study]` table of a study file."""
     data = read_toml(path)
@@ -159,15 +183,14 @@ def build_spec(registry: Registry, experiment: Compare, request: StudyRequest) -
     grid_size = len(list(itertools.product(*grid.values())))
     if trials is None:
         trials = DEFAULT_SEARCH_TRIALS if space else grid_size
-    _check_choice("sampler", request.sampler, SAMPLERS)
-    _check_choice("pruner", request.pruner, PRUNERS)
-    _check_positive("trials", trials)
-    _check_positive("heartbeat", request.heartbeat)
-    _check_positive("pruner_startup", request.pruner_startup)
+    trials = TRIALS.parse(trials, STUDY_OWNER)
+    sampler, pruner = SAMPLER.parse(request.sampler, STUDY_OWNER), PRUNER.parse(request.pruner, STUDY_OWNER)
+    heartbeat = HEARTBEAT.parse(request.heartbeat, STUDY_OWNER)
+    pruner_startup = PRUNER_STARTUP.parse(request.pruner_startup, STUDY_OWNER)
     task = registry.get("task", base.task).cls
     direction = "maximize" if task.higher_is_better else "minimize"
-    spec = StudySpec(name.strip(), _canonical(registry, base, cells), grid, space, trials, request.sampler,
-                     request.pruner, request.pruner_startup, request.heartbeat, task.metric, direction)
+    spec = StudySpec(name.strip(), _canonical(registry, base, cells), grid, space, trials, sampler, pruner,
+                     pruner_startup, heartbeat, task.metric, direction)
     for cell in cells:  # every cell's first trial resolves, so nothing fails once trials run
         first = {**spec.planned_params()[0], CELL_KEY: cell}
         spec.trial_config({**first, **_low_corner(space)}, None, None).resolve(registry)
@@ -222,19 +245,9 @@ def _seeds(seeds: Any) -> list[int]:
     if seeds is None:
         return []
     if isinstance(seeds, int) and not isinstance(seeds, bool):
-        _check_positive("seeds", seeds)
-        return list(range(seeds))
+        return list(range(SEEDS.parse(seeds, STUDY_OWNER)))
     if isinstance(seeds, list) and seeds and all(isinstance(s, int) and s >= 0 for s in seeds):
         return list(seeds)
     raise ConfigError(f"[study] seeds = {seeds!r}: give a count (seeds = 5 runs seeds 0 to 4) or a list of "
                       "seeds, e.g. seeds = [0, 1, 2].")
 
-
-def _check_choice(key: str, value: Any, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        raise ConfigError(f"[study] {key} = {value!r} is not known: choose one of {', '.join(choices)}.")
-
-
-def _check_positive(key: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ConfigError(f"[study] {key} = {value!r}: give a whole number of 1 or more.")

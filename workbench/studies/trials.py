@@ -52,6 +52,7 @@ class TrialRunner:
     stopper: Stopper
     on_run: Callable[[Run, Any], None] | None = None  # e.g. attach a progress report to the run
     host: str = field(default_factory=socket.gethostname)
+    competing_threads: int = 0  # threads of this process that need a core too (the app's UI)
 
     def __call__(self, trial: Any) -> float:
         if SLOT_ATTR not in trial.user_attrs:
@@ -61,7 +62,7 @@ class TrialRunner:
         params.update({dimension.key: dimension.suggest(trial) for dimension in self.spec.space})
         config = self.spec.trial_config(params, self.runs_dir, self.corpora)
         labels = {"study": self.spec.name, "trial": trial.number, "host": self.host}
-        run = Run(config, registry=self.registry, labels=labels)
+        run = Run(config, registry=self.registry, labels=labels, competing_threads=self.competing_threads)
         run.subscribe(_pruning(trial, run, self.spec.metric))
         if self.on_run is not None:
             self.on_run(run, trial)
