@@ -17,8 +17,8 @@ from contextlib import AbstractContextManager
 
 import torch
 
-from workbench.budget import EVALUATION_BATCH_FACTOR
 from workbench.config import RunConfig
+from workbench.engine.budget import EVALUATION_BATCH_FACTOR
 from workbench.registry import default_registry
 
 

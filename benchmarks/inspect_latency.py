@@ -47,8 +47,8 @@ def train(runs: Path) -> Path:
 
 
 def headless(run_dir: Path) -> None:
+    from workbench.engine.trained import load_trained
     from workbench.inspection.inspector import Inspector
-    from workbench.trained import load_trained
 
     inspector = Inspector.of(load_trained(run_dir))
     inspector.inspect(PASSAGE)  # warm-up

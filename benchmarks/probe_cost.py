@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the st
 
 from test_probes import UNPROBED  # noqa: E402
 
-from workbench.bench import run_bench  # noqa: E402
-from workbench.bench_settings import BenchSettings  # noqa: E402
+from workbench.bench.settings import BenchSettings  # noqa: E402
+from workbench.bench.timing import run_bench  # noqa: E402
 from workbench.testing import registered  # noqa: E402
 
 

@@ -32,8 +32,8 @@ from pathlib import Path
 
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_metrics, format_number
-from workbench.plots import plot_curves, read_curves
-from workbench.runs import RunRecord, read_run
+from workbench.runs.directory import RunRecord, read_run
+from workbench.runs.plots import plot_curves, read_curves
 from workbench.summary import Evaluation
 
 WORKBENCH = Path(sys.executable).with_name("workbench")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from tmux_screen import start, tmux, wait_for
 
-from workbench.runs import read_summary
+from workbench.runs.directory import read_summary
 from workbench.summary import RunSummary
 
 WORKBENCH = Path(sys.executable).with_name("workbench")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench.runs import read_summary
+from workbench.runs.directory import read_summary
 
 
 def main() -> None:

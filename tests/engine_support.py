@@ -17,10 +17,10 @@ from workbench_plugins.tasks.classify import Classify
 
 from workbench.cells import State, StepCell, StepCellPlugin
 from workbench.config import RunConfig
+from workbench.engine.state import saved_step
 from workbench.hookspecs import hookimpl
 from workbench.registry import Registry, load_registry
-from workbench.runs import CHECKPOINT_FILE, METRICS_FILE
-from workbench.snapshot import saved_step
+from workbench.runs.directory import CHECKPOINT_FILE, METRICS_FILE
 from workbench.tasks import evaluation_rows
 
 # The tiny run every engine, CLI and app test starts from: trains in well under a second.
@@ -81,7 +81,7 @@ class NanClassify(Classify):
 
 
 class SimulatedClock:
-    """Stands in for workbench.clock.now: time moves only when a test or a timed task moves it, so
+    """Stands in for workbench.engine.clock.now: time moves only when a test or a timed task moves it, so
     a run's time plan can be checked exactly on any machine, however busy."""
 
     def __init__(self) -> None:
@@ -137,10 +137,10 @@ def registry_with_faults() -> Registry:
 def simulated_time(monkeypatch: Any, step_seconds: float, item_seconds: float) -> SimulatedClock:
     """Put the engine on a fresh simulated clock, on which timed-classify's steps and evaluated
     examples take the given seconds."""
-    import workbench.clock
+    import workbench.engine.clock
 
     clock = SimulatedClock()
-    monkeypatch.setattr(workbench.clock, "now", clock)
+    monkeypatch.setattr(workbench.engine.clock, "now", clock)
     monkeypatch.setattr(TimedClassify, "clock", clock)
     monkeypatch.setattr(TimedClassify, "step_seconds", step_seconds)
     monkeypatch.setattr(TimedClassify, "item_seconds", item_seconds)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from engine_support import TimedClassify, registry_with_faults, simulated_time, tiny_config
 
-from workbench.budget import EVALUATION_BATCH_FACTOR, EVALUATION_SHARE, Bounds, Costs, TimePlan
-from workbench.engine import Run
+from workbench.engine.budget import EVALUATION_BATCH_FACTOR, EVALUATION_SHARE, Bounds, Costs, TimePlan
+from workbench.engine.run import Run
 from workbench.events import Event, RunFinished, StateChanged, StepDone
 
 BATCH = 8

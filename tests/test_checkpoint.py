@@ -8,18 +8,18 @@ import pytest
 import torch
 from safetensors.torch import save_file
 
-from workbench.atomic import atomic_write
-from workbench.checkpoint import (
+from workbench.engine.checkpoint import (
     load_checkpoint,
     optimizer_state,
     read_metadata,
     restore_optimizer,
     save_checkpoint,
 )
+from workbench.engine.state import TrainingState
+from workbench.engine.training import train_step
 from workbench.errors import CheckpointError
 from workbench.registry import Registry, load_registry
-from workbench.snapshot import TrainingState
-from workbench.training import train_step
+from workbench.runs.atomic import atomic_write
 
 
 def test_tensors_and_metadata_round_trip(tmp_path: Path) -> None:

@@ -17,8 +17,8 @@ from engine_support import logged_steps, registry_with_faults, workbench_process
 from workbench import registry as registry_module
 from workbench.cli import build_parser, main
 from workbench.commands.run_command import build_config
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, list_runs
-from workbench.snapshot import saved_step
+from workbench.engine.state import saved_step
+from workbench.runs.directory import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, list_runs
 
 TINY = ["--set", "cell.hidden_size=16", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",
         "--batch-size", "8"]

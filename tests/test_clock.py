@@ -6,16 +6,16 @@ from __future__ import annotations
 import pytest
 from engine_support import SimulatedClock
 
-import workbench.clock
+import workbench.engine.clock
 from workbench import events as ev
 from workbench.app.tracking import RunTrack
-from workbench.clock import DisplayClock, Stopwatch
+from workbench.engine.clock import DisplayClock, Stopwatch
 from workbench.summary import RunSummary
 
 
 def test_the_stopwatch_leaves_held_time_out(monkeypatch: pytest.MonkeyPatch) -> None:
     clock = SimulatedClock()
-    monkeypatch.setattr(workbench.clock, "now", clock)
+    monkeypatch.setattr(workbench.engine.clock, "now", clock)
     watch = Stopwatch()
     watch.start(at=clock() - 2.0)  # counted from a moment before it was started
     clock.advance(3.0)

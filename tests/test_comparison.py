@@ -14,7 +14,7 @@ from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.tracking import Board
 from workbench.cli import main
 from workbench.commands.run_report import compare_table
-from workbench.runs import read_run
+from workbench.runs.directory import read_run
 from workbench.summary import RunSummary
 
 BEST = {"loss": 0.9123, "accuracy": 0.8123}

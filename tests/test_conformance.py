@@ -14,7 +14,7 @@ from torch import Tensor, nn
 from workbench.cells import COMMON_PARAMS, State, StepCell, StepCellPlugin
 from workbench.cli import main
 from workbench.conformance import check_cell, check_dataset, check_plugin, check_task, failures
-from workbench.corpora import locate
+from workbench.corpora.search import locate
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
 from workbench.params import Param

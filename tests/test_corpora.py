@@ -10,10 +10,11 @@ import pytest
 from tiny_corpora import write_tiny_corpora
 from workbench_plugins.datasets.divina import DivinaDataset
 
-from workbench import corpora
 from workbench.cli import main
-from workbench.corpora import ENV_VAR, locate, read_text, status
-from workbench.corpora_pull import gutenberg_to_layout, pull
+from workbench.corpora import search
+from workbench.corpora.pull import gutenberg_to_layout, pull
+from workbench.corpora.reading import read_text
+from workbench.corpora.search import ENV_VAR, locate, status
 from workbench.errors import CorpusError
 
 
@@ -21,7 +22,7 @@ from workbench.errors import CorpusError
 def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty user data dir, and no WORKBENCH_CORPORA, so nothing outside the test is found."""
     directory = tmp_path / "user-data" / "corpora"
-    monkeypatch.setattr(corpora, "user_corpora_dir", lambda: directory)
+    monkeypatch.setattr(search, "user_corpora_dir", lambda: directory)
     monkeypatch.delenv(ENV_VAR, raising=False)
     return directory
 

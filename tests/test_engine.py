@@ -13,13 +13,13 @@ import torch
 from engine_support import registry_with_faults, tiny_config
 from tiny_corpora import tiny_divina_text
 
-from workbench.checkpoint import load_checkpoint, read_metadata
 from workbench.config import RunConfig
-from workbench.engine import Run, collector_paused
+from workbench.engine.checkpoint import load_checkpoint, read_metadata
+from workbench.engine.run import Run, collector_paused
+from workbench.engine.training import learning_rate_factor
 from workbench.errors import CheckpointError, ConfigError
 from workbench.events import Evaluated, Event, RunFailed, RunFinished, StateChanged, StepDone
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, SAMPLES_FILE
-from workbench.training import learning_rate_factor
+from workbench.runs.directory import BEST_FILE, CHECKPOINT_FILE, METRICS_FILE, SAMPLES_FILE
 
 
 def run_collecting(run: Run) -> tuple[RunFinished | RunFailed, list[Event]]:

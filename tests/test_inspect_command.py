@@ -12,8 +12,8 @@ import pytest
 import torch
 from test_probes import PlainCell
 
-from workbench.checkpoint import load_checkpoint, save_checkpoint
 from workbench.cli import main
+from workbench.engine.checkpoint import load_checkpoint, save_checkpoint
 from workbench.testing import registered
 from workbench.vocabulary import Vocabulary
 

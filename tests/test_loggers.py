@@ -17,12 +17,13 @@ from workbench_plugins.loggers.tensorboard_events import TensorBoardLogger
 from workbench.cli import main
 from workbench.config import RunConfig
 from workbench.conformance import check_logger, check_plugin, failures
-from workbench.engine import Run
+from workbench.engine.run import Run
 from workbench.errors import ConfigError
 from workbench.events import Evaluated, Event, RunFailed, RunFinished, Sampled, StepDone
 from workbench.loggers import Logger
 from workbench.registry import default_registry
-from workbench.runs import METRICS_FILE, read_event_log, read_run
+from workbench.runs.directory import METRICS_FILE, read_run
+from workbench.runs.history import read_event_log
 from workbench.testing import assert_logger_conforms, registered
 
 INSTALL_TENSORBOARD = 'pip install -e ".[tensorboard]"'

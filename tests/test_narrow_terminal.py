@@ -16,7 +16,7 @@ from tiny_corpora import write_tiny_corpora
 from workbench.cli import main
 from workbench.formatting import format_duration, format_metric, format_value
 from workbench.registry import default_registry
-from workbench.runs import list_runs
+from workbench.runs.directory import list_runs
 
 WIDTH = 80
 LONGEST = [("divina", "lstm-custom", "generate"), ("names", "gru-custom", "classify")]

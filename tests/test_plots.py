@@ -12,11 +12,11 @@ from tiny_corpora import write_tiny_corpora
 
 from workbench.cli import main
 from workbench.config import RunConfig
-from workbench.engine import Run
+from workbench.engine.run import Run
 from workbench.events import RunFinished
 from workbench.formatting import format_metric
-from workbench.plots import automatic_smoothing, smoothed
-from workbench.runs import METRICS_FILE
+from workbench.runs.directory import METRICS_FILE
+from workbench.runs.plots import automatic_smoothing, smoothed
 
 CELLS = ("rnn", "lstm", "gru")
 

@@ -17,8 +17,8 @@ from workbench_plugins.cells.custom import CustomGRU, CustomLSTM, CustomRNN, GRU
 from workbench_plugins.cells.native import NativeGRU, NativeLSTM, NativeRNN
 
 from workbench.cells import Cell, Recurrent, State, StepCell, StepCellPlugin
-from workbench.checkpoint import load_checkpoint
-from workbench.engine import Run
+from workbench.engine.checkpoint import load_checkpoint
+from workbench.engine.run import Run
 from workbench.inspection.probes import HIDDEN, ProbeKey, recording
 from workbench.recurrent import NativeRecurrent, StepRecurrent
 from workbench.testing import registered

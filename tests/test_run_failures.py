@@ -22,13 +22,13 @@ from workbench.app.tracking import Board
 from workbench.cells import Recurrent, State
 from workbench.cli import main
 from workbench.config import Compare
-from workbench.engine import Run
+from workbench.engine.run import Run
 from workbench.errors import ConfigError, CorpusError
 from workbench.events import Event, RunFailed
 from workbench.hookspecs import hookimpl
 from workbench.recurrent import NativeRecurrent
 from workbench.registry import Registry, load_registry
-from workbench.runs import list_runs
+from workbench.runs.directory import list_runs
 
 FAILING_STEP = 5
 TINY = ["--set", "cell.hidden_size=16", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",

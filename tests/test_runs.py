@@ -14,20 +14,20 @@ from workbench_plugins.loggers.csv_table import CSV_FILE
 from workbench.cli import main
 from workbench.commands.run_report import settings_table
 from workbench.config import RunConfig
-from workbench.engine import Run
+from workbench.engine.run import Run
+from workbench.engine.state import saved_step
+from workbench.engine.trained import load_trained
 from workbench.errors import CheckpointError
-from workbench.run_lock import LOCK_FILE, RunLock
-from workbench.runs import (
+from workbench.runs.directory import (
     SAMPLES_FILE,
     SUMMARY_FILE,
     create_run_dir,
     find_run_dir,
     list_runs,
     read_run,
-    rewind_logs,
 )
-from workbench.snapshot import saved_step
-from workbench.trained import load_trained
+from workbench.runs.history import rewind_logs
+from workbench.runs.lock import LOCK_FILE, RunLock
 
 
 @pytest.fixture

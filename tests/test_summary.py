@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import CheckpointError
-from workbench.runs import SUMMARY_FILE, read_run, read_summary, write_summary
+from workbench.runs.directory import SUMMARY_FILE, read_run, read_summary, write_summary
 from workbench.summary import RunSummary
 
 # summary.json as the engine wrote it before the summary had a type of its own (literal, on purpose).

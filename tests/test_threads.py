@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-import workbench.clock
-from workbench.threads import (
+import workbench.engine.clock
+from workbench.engine.threads import (
     REVISIT_SECONDS,
     CpuSample,
     ThreadsPolicy,
@@ -66,7 +66,7 @@ class _Counters:
 @pytest.fixture
 def counters(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Counters]:
     made = _Counters()
-    monkeypatch.setattr(workbench.clock, "now", lambda: made.at)
+    monkeypatch.setattr(workbench.engine.clock, "now", lambda: made.at)
     threads = torch.get_num_threads()
     yield made
     torch.set_num_threads(threads)

@@ -165,7 +165,7 @@ class Dataset(Plugin):
     `forms` says which of `classification` and `generation` the dataset implements. The workbench
     builds a dataset as `DatasetClass(options, corpus_root=...)`: `options` are checked against
     `params` and stored, with defaults filled in, as `self.options`; `corpus_root` is the corpora
-    directory a person gave (`--corpora DIR`), if any (see workbench.corpora). Reading happens in
+    directory a person gave (`--corpora DIR`), if any (see workbench.corpora.search). Reading happens in
     the form methods, not in `__init__`, so a dataset is cheap to build.
 
     `check_corpus` is a tiny corpora directory the plugin ships for `workbench plugins check` and

@@ -4,7 +4,7 @@ Exit codes of the headless commands: 0 done, 1 a failure that is not the input's
 that failed, a download that could not be made), 2 bad input, 130 interrupted (Ctrl-C, SIGTERM,
 or, for `workbench run`, standard output closed by its reader), 141 standard output closed by its
 reader for the other commands. Which of a run's errors are bad input and which are failures is
-the rule in workbench.engine's docstring.
+the rule in workbench.engine.run's docstring.
 """
 
 import traceback

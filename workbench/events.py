@@ -116,7 +116,7 @@ class RunFinished(Event):
 
 @dataclass(frozen=True)
 class RunFailed(Event):
-    """The run ended on an error (workbench.engine states the rule): `bad_input` when it was input
+    """The run ended on an error (workbench.engine.run states the rule): `bad_input` when it was input
     a person can correct, found before training started (exit code 2), else a failure (exit 1)."""
 
     error: str

@@ -18,7 +18,7 @@ from workbench_plugins.datasets.text import (
     seeded_shuffle,
 )
 
-from workbench.corpora import locate
+from workbench.corpora.search import locate
 from workbench.datasets import ClassificationData, Dataset, Document, Example, GenerationData
 from workbench.errors import ConfigError
 from workbench.hookspecs import hookimpl

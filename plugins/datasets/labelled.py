@@ -19,7 +19,7 @@ from workbench_plugins.datasets.sources import find_files
 from workbench_plugins.datasets.string_classes import StringClassesDataset, read_line_files
 from workbench_plugins.datasets.text import CHECK_CORPUS, cached_parse
 
-from workbench.corpora import read_utf8
+from workbench.corpora.reading import read_utf8
 from workbench.datasets import SourceSummary
 from workbench.errors import CorpusError
 from workbench.hookspecs import hookimpl

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from workbench_plugins.datasets.string_classes import StringClassesDataset, read_line_files
 
-from workbench.corpora import locate, read_text
+from workbench.corpora.reading import read_text
+from workbench.corpora.search import locate
 from workbench.errors import ConfigError
 from workbench.hookspecs import hookimpl
 from workbench.params import Param

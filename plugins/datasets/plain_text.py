@@ -28,7 +28,7 @@ from workbench_plugins.datasets.text import (
     seeded_shuffle,
 )
 
-from workbench.corpora import read_utf8
+from workbench.corpora.reading import read_utf8
 from workbench.datasets import (
     SPLITS,
     ClassificationData,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from workbench_plugins.datasets.text import cached_parse
 
-from workbench.corpora import read_text
+from workbench.corpora.reading import read_text
 from workbench.errors import CorpusError
 
 CORPUS = "divina"

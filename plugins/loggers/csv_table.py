@@ -15,10 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from workbench.atomic import atomic_write
 from workbench.events import Evaluated, Event, RunStarted, StepDone
 from workbench.hookspecs import hookimpl
 from workbench.loggers import Logger
+from workbench.runs.atomic import atomic_write
 
 CSV_FILE = "metrics.csv"
 FIRST_COLUMNS = ("split", "step", "epoch", "elapsed", "tokens", "loss", "learning_rate", "tokens_per_second")

@@ -1,7 +1,7 @@
 """The `jsonl` logger, through the same door as every plugin; the engine also opens it for every run."""
 
 from workbench.hookspecs import hookimpl
-from workbench.runs import JsonlLogger
+from workbench.runs.history import JsonlLogger
 
 
 @hookimpl

@@ -13,9 +13,9 @@ from typing import Any
 import torch
 from app_support import builtin_registry
 
-from workbench.checkpoint import model_tensors, save_checkpoint
 from workbench.config import RunConfig
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE, SUMMARY_FILE
+from workbench.engine.checkpoint import model_tensors, save_checkpoint
+from workbench.runs.directory import BEST_FILE, CHECKPOINT_FILE, SUMMARY_FILE
 
 
 def seeded_run(runs: Path, corpora: Path, run_id: str, dataset: str, cell: str, task: str,

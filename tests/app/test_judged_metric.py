@@ -21,9 +21,9 @@ from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.runs_screen import sort_records
 from workbench.app.tracking import Board
 from workbench.cli import main
-from workbench.comparison import compare_headers
-from workbench.engine import Run
-from workbench.runs import list_runs
+from workbench.engine.run import Run
+from workbench.runs.comparison import compare_headers
+from workbench.runs.directory import list_runs
 from workbench.testing import registered
 
 

@@ -19,7 +19,7 @@ from app_support import (
 
 from workbench.app.compare_table import compare_rows, row_cells
 from workbench.app.metrics_panel import MetricsPanel
-from workbench.training import learning_rate_factor
+from workbench.engine.training import learning_rate_factor
 
 
 @pilot_test

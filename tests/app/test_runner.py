@@ -4,7 +4,7 @@ leave the UI thread a core."""
 import threading
 import time
 
-import workbench.engine
+import workbench.engine.run
 from workbench.app.runner import RunQueue
 from workbench.app.tracking import Board
 from workbench.config import Compare, RunConfig
@@ -37,7 +37,7 @@ class SlowToOpen:
 
 
 def test_quitting_while_a_run_opens_waits_for_it_and_stops_it(monkeypatch):
-    monkeypatch.setattr(workbench.engine, "Run", SlowToOpen)
+    monkeypatch.setattr(workbench.engine.run, "Run", SlowToOpen)
     queue = RunQueue(Board(), lambda work: threading.Thread(target=work, daemon=True).start())
     queue.enqueue(Compare(RunConfig(dataset="names", cell="gru", task="classify")))
     queue.poll()
@@ -49,7 +49,7 @@ def test_quitting_while_a_run_opens_waits_for_it_and_stops_it(monkeypatch):
 
 
 def test_runs_in_the_app_leave_the_ui_thread_a_core(monkeypatch):
-    monkeypatch.setattr(workbench.engine, "Run", SlowToOpen)
+    monkeypatch.setattr(workbench.engine.run, "Run", SlowToOpen)
     monkeypatch.setattr(SlowToOpen, "built", [])
     queue = RunQueue(Board(), lambda work: work())
     queue.enqueue(Compare(RunConfig(dataset="names", cell="gru", task="classify")))
@@ -66,7 +66,7 @@ class BrokenToOpen(SlowToOpen):
 
 
 def test_a_run_that_cannot_open_says_why_on_its_track(monkeypatch):
-    monkeypatch.setattr(workbench.engine, "Run", BrokenToOpen)
+    monkeypatch.setattr(workbench.engine.run, "Run", BrokenToOpen)
     queue = RunQueue(Board(), lambda work: work())
     (track,) = queue.enqueue(Compare(RunConfig(dataset="names", cell="gru", task="classify")))
     queue.poll()

@@ -9,11 +9,11 @@ from engine_support import killed_run, logged_steps
 from rich.text import Text
 
 from workbench.app.chart import LineChart
-from workbench.atomic import atomic_write
 from workbench.config import RunConfig
-from workbench.runs import CONFIG_FILE
-from workbench.snapshot import saved_step
-from workbench.trained import load_trained
+from workbench.engine.state import saved_step
+from workbench.engine.trained import load_trained
+from workbench.runs.atomic import atomic_write
+from workbench.runs.directory import CONFIG_FILE
 
 
 @pilot_test

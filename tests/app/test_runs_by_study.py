@@ -10,7 +10,7 @@ from app_support import pilot_test, ready, wait_for, write_synthetic_runs
 from rich.console import Console
 
 from workbench.app.study_headings import OUTSIDE, StudyHeading, heading_cells, with_headings
-from workbench.runs import SUMMARY_FILE, list_runs
+from workbench.runs.directory import SUMMARY_FILE, list_runs
 
 
 def label_runs(run_dirs: list[Path], study: str) -> None:

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from workbench.app.runs_screen import ORDERS, sort_records
-from workbench.runs import RunRecord
+from workbench.runs.directory import RunRecord
 from workbench.summary import RunSummary
 
 

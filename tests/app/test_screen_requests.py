@@ -43,7 +43,7 @@ from workbench.app.setup_screen import SetupScreen
 from workbench.app.tracking import Board
 from workbench.app.workspace import Workspace
 from workbench.config import RunConfig
-from workbench.runs import CONFIG_FILE, SUMMARY_FILE
+from workbench.runs.directory import CONFIG_FILE, SUMMARY_FILE
 
 
 class RequestRecorder(App):

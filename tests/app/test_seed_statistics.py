@@ -9,7 +9,7 @@ from engine_support import tiny_config
 from rich.console import Console
 
 from workbench.app.seed_statistics import SeedStatistics, seed_statistics_view
-from workbench.engine import Run
+from workbench.engine.run import Run
 
 
 def train_seeds(corpora: Path, runs_dir: Path) -> list[Path]:

@@ -82,7 +82,7 @@ async def test_a_classifier_shows_its_per_class_numbers_and_confusion_matrix(
 
 def test_the_app_finds_runs_where_the_cli_writes_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     from workbench.app.main import WorkbenchApp
-    from workbench.runs import RUNS_DIR_ENV
+    from workbench.runs.directory import RUNS_DIR_ENV
 
     monkeypatch.setenv(RUNS_DIR_ENV, str(tmp_path / "elsewhere"))
     assert WorkbenchApp().runs_dir == tmp_path / "elsewhere"

@@ -13,7 +13,7 @@ from test_seed_statistics import text_of
 from workbench.app.seed_lines import faded
 from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.study_form import StudyForm
-from workbench.runs import CHECKPOINT_FILE, read_run
+from workbench.runs.directory import CHECKPOINT_FILE, read_run
 from workbench.studies import pool
 
 WORKERS_START_SECONDS = 300  # two processes loading torch and the data on a busy machine

@@ -12,7 +12,8 @@ from workbench import events as ev
 from workbench.app.tracking import Board
 from workbench.app.trial_follower import TrialFollower
 from workbench.config import Compare, RunConfig
-from workbench.runs import CONFIG_FILE, INTERRUPTED, METRICS_FILE, SUMMARY_FILE, EventLogTail
+from workbench.runs.directory import CONFIG_FILE, INTERRUPTED, METRICS_FILE, SUMMARY_FILE
+from workbench.runs.history import EventLogTail
 from workbench.studies.spec import StudyRequest, build_spec
 from workbench.summary import RunSummary
 

@@ -13,7 +13,7 @@ import pytest
 from study_support import summary_of, workbench_process, write_study
 
 from workbench.cli import main
-from workbench.runs import list_runs
+from workbench.runs.directory import list_runs
 from workbench.studies.storage import connect
 
 

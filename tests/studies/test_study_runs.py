@@ -14,7 +14,7 @@ import pytest
 from study_support import summary_of, workbench_process
 
 from workbench.cli import main
-from workbench.runs import CHECKPOINT_FILE, list_runs
+from workbench.runs.directory import CHECKPOINT_FILE, list_runs
 from workbench.studies.storage import STORAGE_FILE
 
 TINY = ["--set", "cell.hidden_size=8", "--set", "cell.layers=1", "--set", "classify.embedding_size=8",

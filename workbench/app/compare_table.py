@@ -1,4 +1,4 @@
-"""The comparison table: one row per run on the board, built by `workbench.comparison` like the CLI's.
+"""The comparison table: one row per run on the board, built by `workbench.runs.comparison` like the CLI's.
 
 Every validation number of a row comes from the run's best evaluation (the best so far while it
 trains, by the metric and direction its RunStarted event named); the table's caption on the
@@ -11,7 +11,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from workbench.app.tracking import RunTrack
-from workbench.comparison import compare_cells, compare_headers
+from workbench.runs.comparison import compare_cells, compare_headers
 from workbench.summary import RunSummary
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from workbench.app.tracking import RunTrack
-from workbench.runs import EventLog, EventLogTail, read_event_log
+from workbench.runs.history import EventLog, EventLogTail, read_event_log
 from workbench.summary import RunSummary
 
 

@@ -28,7 +28,7 @@ from workbench.errors import describe_error
 
 if TYPE_CHECKING:
     from workbench.inspection.inspector import Inspector
-    from workbench.runs import RunRecord
+    from workbench.runs.directory import RunRecord
 
 WATCH_SECONDS = 0.5
 SIDES = ("left", "right")
@@ -48,7 +48,7 @@ class Source:
 
 def checkpoint_stamp(run_dir: Path) -> int | None:
     """When the run's latest checkpoint was written (None before its first)."""
-    from workbench.runs import CHECKPOINT_FILE
+    from workbench.runs.directory import CHECKPOINT_FILE
 
     try:
         return (run_dir / CHECKPOINT_FILE).stat().st_mtime_ns
@@ -135,7 +135,7 @@ class InspectScreen(Screen):
 
     @work(thread=True, exclusive=True, group="inspect-choices")
     def _list_choices(self) -> None:
-        from workbench.runs import list_runs
+        from workbench.runs.directory import list_runs
 
         records = list_runs(self.workspace.runs_dir)
         self.app.call_from_thread(self._show_choices, records)
@@ -173,7 +173,7 @@ class InspectScreen(Screen):
             self._read_text(event.value)
 
     def _choose(self, side: str, run_dir: Path) -> None:
-        from workbench.runs import BEST_FILE
+        from workbench.runs.directory import BEST_FILE
 
         stamp = checkpoint_stamp(run_dir)
         self.sources[side] = Source(run_dir, stamp=stamp)  # later changes of the checkpoint are news
@@ -224,15 +224,15 @@ class InspectScreen(Screen):
 
     def _weights_for(self, run_dir: Path) -> str:
         """The latest weights of a run training in this app, else its best (its latest if it has none)."""
-        from workbench.runs import BEST_FILE
+        from workbench.runs.directory import BEST_FILE
 
         training = any(track.run_dir == str(run_dir) and not track.finished
                        for track in self.workspace.board.tracks)
         return "last" if training or not (run_dir / BEST_FILE).is_file() else "best"
 
     def _load_on_thread(self, side: str, run_dir: Path, text: str, which: str, first: bool) -> None:
+        from workbench.engine.trained import load_trained
         from workbench.inspection.inspector import Inspector
-        from workbench.trained import load_trained
 
         try:
             trained = load_trained(run_dir, which=which, registry=self.workspace.registry)
@@ -401,7 +401,7 @@ def _picks(trained: Any) -> list[tuple[str, str]]:
     """Texts to pick: the run's latest sample (generating runs) and a few validation examples."""
     from workbench.errors import CorpusError
     from workbench.inspection.passages import validation_documents
-    from workbench.runs import SAMPLES_FILE
+    from workbench.runs.directory import SAMPLES_FILE
 
     picks: list[tuple[str, str]] = []
     samples = trained.run_dir / SAMPLES_FILE

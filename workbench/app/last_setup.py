@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import platformdirs
 
-from workbench.atomic import atomic_write
+from workbench.runs.atomic import atomic_write
 
 if TYPE_CHECKING:
     from workbench.config import Compare

@@ -23,7 +23,7 @@ from workbench.app.seed_lines import seed_series
 from workbench.app.seed_statistics import SeedStatistics
 from workbench.app.tracking import X_AXES, Board, RunTrack
 from workbench.app.workspace import Workspace
-from workbench.comparison import TITLE as COMPARE_TITLE
+from workbench.runs.comparison import TITLE as COMPARE_TITLE
 
 SMOOTHING = 0.6  # per-step losses are noisy; the raw curve is one key (m) away
 # What the chart shows, in the order the view key (v) steps through: every panel that fits, then

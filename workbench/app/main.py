@@ -45,12 +45,12 @@ from workbench.app.setup_screen import SetupScreen
 from workbench.app.tracking import Board, RunTrack
 from workbench.app.workspace import Workspace
 from workbench.formatting import format_metric, format_number
-from workbench.runs import default_runs_dir
+from workbench.runs.directory import default_runs_dir
 
 if TYPE_CHECKING:
     from workbench.config import Compare
     from workbench.registry import Registry
-    from workbench.runs import RunRecord
+    from workbench.runs.directory import RunRecord
 
 REFRESH_SECONDS = 0.2
 NARROW_COLUMNS = 100

@@ -33,7 +33,7 @@ from workbench.params import Param
 from workbench.sampling_settings import TEMPERATURE, TOP_K
 
 if TYPE_CHECKING:
-    from workbench.runs import RunRecord
+    from workbench.runs.directory import RunRecord
 
 TOP = 5
 FLUSH_SECONDS = 0.05
@@ -51,7 +51,7 @@ class UnknownCharacters(Highlighter):
     """Marks, in a text being typed, the characters the loaded model cannot read."""
 
     def __init__(self) -> None:
-        self.model: Any = None  # a workbench.trained.Trained, once one is loaded
+        self.model: Any = None  # a workbench.engine.trained.Trained, once one is loaded
 
     def highlight(self, text: Text) -> None:
         if self.model is None:
@@ -118,7 +118,7 @@ class ModelScreen(Screen):
 
     @work(thread=True, exclusive=True, group="model-choices")
     def _list_choices(self) -> None:
-        from workbench.runs import list_runs
+        from workbench.runs.directory import list_runs
 
         records = list_runs(self.workspace.runs_dir)
         self.app.call_from_thread(self._show_choices, records)
@@ -167,7 +167,7 @@ class ModelScreen(Screen):
     @work(thread=True, exclusive=True, group="model-load")
     def _load(self, run_dir: Path) -> None:
         try:
-            from workbench.trained import load_trained
+            from workbench.engine.trained import load_trained
 
             trained = load_trained(run_dir, registry=self.workspace.registry)
         except Exception as error:  # noqa: BLE001 - a broken checkpoint must not end the app

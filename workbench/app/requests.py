@@ -15,7 +15,7 @@ from textual.message import Message
 
 if TYPE_CHECKING:
     from workbench.config import Compare
-    from workbench.runs import RunRecord
+    from workbench.runs.directory import RunRecord
     from workbench.studies.spec import StudySpec
 
 

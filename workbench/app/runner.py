@@ -21,7 +21,7 @@ from workbench import events as ev
 from workbench.app.feed import EventFeed
 from workbench.app.tracking import Board, RunTrack
 from workbench.errors import CheckpointError, describe_error
-from workbench.runs import read_event_log
+from workbench.runs.history import read_event_log
 
 if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
@@ -43,7 +43,7 @@ class Pending:
 
 @dataclass
 class Active:
-    run: Any  # workbench.engine.Run, or None when it could not be opened
+    run: Any  # workbench.engine.run.Run, or None when it could not be opened
     feed: EventFeed
     track: RunTrack
 
@@ -118,7 +118,7 @@ class RunQueue:
         data on its own thread, and ends with a RunFailed event if that finds bad input."""
         feed = EventFeed()
         try:
-            from workbench.engine import Run
+            from workbench.engine.run import Run
 
             if pending.resume is not None:
                 _replay(pending.resume, feed)

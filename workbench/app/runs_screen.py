@@ -4,7 +4,7 @@ here a run can be resumed, added to the comparison, used (enter or u) or inspect
 asks, and the App does it (workbench.app.requests). Ordered by study, each study's runs stand under
 a heading row, and `a` on a heading adds all of them.
 
-A run whose process was killed while it trained shows as "interrupted" (workbench.run_lock) and
+A run whose process was killed while it trained shows as "interrupted" (workbench.runs.lock) and
 resumes from its last checkpoint with r. Run ids, paths and samples are shown as plain text."""
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from workbench.app.tracking import PALETTE, RunTrack
 from workbench.app.workspace import Workspace
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration, format_metric, format_number
-from workbench.runs import CONFIG_FILE, INTERRUPTED
+from workbench.runs.directory import CONFIG_FILE, INTERRUPTED
 from workbench.studies.outcome import study_label
 
 if TYPE_CHECKING:
-    from workbench.runs import RunRecord
+    from workbench.runs.directory import RunRecord
     from workbench.summary import RunSummary
 
 COLUMNS = ("run", "status", "metric", "val loss", "steps", "wall time", "parameters")
@@ -123,7 +123,7 @@ class RunsScreen(Screen):
 
     @work(thread=True, exclusive=True, group="list-runs")
     def _list_runs(self, runs_dir: Path) -> None:
-        from workbench.runs import list_runs
+        from workbench.runs.directory import list_runs
 
         records = list_runs(runs_dir)
         self.app.call_from_thread(self._show_records, records)
@@ -221,7 +221,7 @@ class RunsScreen(Screen):
         if record is None:
             return
         from workbench.config import Compare, RunConfig
-        from workbench.snapshot import ENDED_ON_ITS_OWN
+        from workbench.engine.state import ENDED_ON_ITS_OWN
 
         summary = record.summary
         if summary.status == "running":

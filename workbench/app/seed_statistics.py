@@ -11,7 +11,7 @@ from textual.widgets import Static
 
 from workbench.app.tracking import FINAL_STATES, RunTrack
 from workbench.errors import CheckpointError, WorkbenchError
-from workbench.runs import read_run
+from workbench.runs.directory import read_run
 
 
 class SeedStatistics(Static):

@@ -27,8 +27,8 @@ from workbench.app.requests import ChangeRunsDir, StartRuns, StartStudy
 from workbench.app.study_form import StudyForm
 from workbench.app.tick_list import TickList
 from workbench.app.workspace import Workspace
-from workbench.atomic import atomic_write
 from workbench.errors import ConfigError
+from workbench.runs.atomic import atomic_write
 
 if TYPE_CHECKING:
     from workbench.config import Compare

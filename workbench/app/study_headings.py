@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.formatting import format_duration, format_metric
-from workbench.runs import RunRecord
+from workbench.runs.directory import RunRecord
 from workbench.studies.outcome import study_label
 
 OUTSIDE = "runs outside any study"

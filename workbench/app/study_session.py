@@ -18,8 +18,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from workbench.app.tracking import Board, RunTrack
 from workbench.app.trial_follower import TrialFollower
+from workbench.engine.signals import Stopper
 from workbench.errors import WorkbenchError
-from workbench.signals import Stopper
 from workbench.studies.pool import INTERRUPTED, start_workers, stop_workers
 from workbench.studies.spec import StudySpec
 from workbench.studies.storage import default_storage_url

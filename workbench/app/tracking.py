@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from workbench import events as ev
-from workbench.clock import DisplayClock
+from workbench.engine.clock import DisplayClock
 from workbench.formatting import format_metrics, format_number
-from workbench.plots import X_AXES as PLOT_AXES
+from workbench.runs.plots import X_AXES as PLOT_AXES
 from workbench.summary import ENDED, RunSummary
 
 PALETTE = ("#4ea8de", "#f4a261", "#80ed99", "#e76f51", "#c77dff", "#ffd166", "#06d6a0", "#ef476f",

@@ -16,7 +16,7 @@ from typing import Any
 from workbench.app.history import FollowedRun
 from workbench.app.tracking import Board, RunTrack
 from workbench.errors import CheckpointError
-from workbench.runs import INTERRUPTED, RunRecord, read_run, run_settings
+from workbench.runs.directory import INTERRUPTED, RunRecord, read_run, run_settings
 from workbench.studies.grouping import SEED_KEY, group_by_seed
 from workbench.studies.outcome import StudyLabel, study_label
 from workbench.studies.space import CELL_KEY

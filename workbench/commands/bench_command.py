@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING
 
 from rich.table import Table
 
-from workbench.bench_settings import DEFAULT_CELLS, BenchSettings
+from workbench.bench.settings import DEFAULT_CELLS, BenchSettings
 from workbench.terminal import console as terminal_console
 
 if TYPE_CHECKING:
-    from workbench.bench import BenchResult
+    from workbench.bench.timing import BenchResult
 
 _DEFAULTS = BenchSettings()
 
@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from workbench.bench import custom_time_over_native, run_bench
+    from workbench.bench.timing import custom_time_over_native, run_bench
 
     settings = BenchSettings(
         cells=tuple(args.cell or DEFAULT_CELLS), hidden=args.hidden, batch=args.batch, seq=args.seq,

@@ -11,8 +11,9 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, Trans
 from rich.table import Table
 from rich.text import Text
 
-from workbench.corpora import CorpusStatus, get_manifest, manifests, status, user_corpora_dir
-from workbench.corpora_pull import pull
+from workbench.corpora.manifests import get_manifest, manifests
+from workbench.corpora.pull import pull
+from workbench.corpora.search import CorpusStatus, status, user_corpora_dir
 from workbench.errors import ConfigError, WorkbenchError
 from workbench.terminal import console as terminal_console
 

@@ -56,11 +56,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_inspect(args: argparse.Namespace) -> int:
-    from workbench.atomic import atomic_write
     from workbench.inspection.export import findings_json, inspection_json
     from workbench.inspection.heatmap import DIRECTIONS, choose_heatmap
     from workbench.inspection.inspector import Inspector
     from workbench.inspection.render import findings_picture, inspection_picture
+    from workbench.runs.atomic import atomic_write
 
     if args.text is None and not args.find:
         raise ConfigError("Give a TEXT to inspect, or --find FEATURE to look for the units that track "

@@ -14,12 +14,12 @@ from rich.table import Table
 from rich.text import Text
 
 from workbench.formatting import format_percent, format_value
-from workbench.runs import find_run_dir
+from workbench.runs.directory import find_run_dir
 from workbench.sampling_settings import TEMPERATURE, TOP_K
 from workbench.terminal import console as terminal_console
 
 if TYPE_CHECKING:
-    from workbench.trained import Trained
+    from workbench.engine.trained import Trained
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,7 +50,7 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def load_run(args: argparse.Namespace) -> Trained:
-    from workbench.trained import load_trained
+    from workbench.engine.trained import load_trained
 
     trained = load_trained(find_run_dir(args.run, args.runs_dir), device=args.device, which=args.which)
     if trained.note:

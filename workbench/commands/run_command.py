@@ -15,7 +15,6 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from workbench import clock
 from workbench.commands.plugins_command import print_problems, print_traceback
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.config import (
@@ -27,13 +26,21 @@ from workbench.config import (
     logger_names,
     train_defaults,
 )
+from workbench.engine import clock
+from workbench.engine.signals import stop_on_signals
 from workbench.errors import INTERRUPTED, ConfigError, traceback_text
 from workbench.events import RunFinished
 from workbench.formatting import format_number, format_value
 from workbench.params import Param
 from workbench.registry import Registry, default_registry
-from workbench.runs import CHECKPOINT_FILE, CONFIG_FILE, RunRecord, default_runs_dir, find_run_dir, read_run
-from workbench.signals import stop_on_signals
+from workbench.runs.directory import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    RunRecord,
+    default_runs_dir,
+    find_run_dir,
+    read_run,
+)
 from workbench.terminal import console as terminal_console
 
 _BOUND_KEYS = {f"{TRAIN_OWNER}.{name}" for name in BOUNDS}
@@ -165,7 +172,7 @@ def run(args: argparse.Namespace) -> int:
     # A single run's time budget covers loading torch and the plugins too, so `time workbench run`
     # agrees with it. In a compare every cell is timed alike, from loading its data.
     began = clock.now()
-    from workbench.engine import Run  # torch loads only once the arguments are known to be sound
+    from workbench.engine.run import Run  # torch loads only once the arguments are known to be sound
 
     compare = build_config(args)
     registry = default_registry()
@@ -212,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_study(args: argparse.Namespace, compare: Compare, registry: Registry) -> int:
     """Every cell times every seed as one study, run here or in worker processes, then statistics."""
-    from workbench.studies.execute import Place, run_study
+    from workbench.commands.study_execution import Place, run_study
     from workbench.studies.spec import StudyRequest, build_spec, default_study_name
     from workbench.studies.storage import default_storage_url
 

@@ -17,9 +17,7 @@ from rich.progress import Task as BarTask
 from rich.table import Table
 from rich.text import Text
 
-from workbench.clock import DisplayClock
-from workbench.comparison import TITLE as COMPARE_TITLE
-from workbench.comparison import compare_cells, compare_headers
+from workbench.engine.clock import DisplayClock
 from workbench.events import (
     Evaluated,
     Event,
@@ -31,7 +29,9 @@ from workbench.events import (
     StepDone,
 )
 from workbench.formatting import format_duration, format_metric, format_metrics, format_number, format_value
-from workbench.runs import RunRecord, run_settings
+from workbench.runs.comparison import TITLE as COMPARE_TITLE
+from workbench.runs.comparison import compare_cells, compare_headers
+from workbench.runs.directory import RunRecord, run_settings
 from workbench.summary import RunSummary
 
 

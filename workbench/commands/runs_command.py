@@ -15,8 +15,8 @@ from rich.table import Table
 from workbench.commands.run_report import print_comparison
 from workbench.errors import WorkbenchError
 from workbench.formatting import format_duration, format_metric, format_number
-from workbench.plots import X_AXES, plot_confusion, plot_curves, read_curves
-from workbench.runs import INTERRUPTED, RunRecord, find_run_dir, list_runs, read_run
+from workbench.runs.directory import INTERRUPTED, RunRecord, find_run_dir, list_runs, read_run
+from workbench.runs.plots import X_AXES, plot_confusion, plot_curves, read_curves
 from workbench.terminal import console as terminal_console
 
 

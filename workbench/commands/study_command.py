@@ -18,7 +18,7 @@ from workbench.commands.plugins_command import print_problems
 from workbench.config import RunConfig
 from workbench.errors import ConfigError
 from workbench.registry import default_registry
-from workbench.runs import default_runs_dir
+from workbench.runs.directory import default_runs_dir
 from workbench.terminal import console
 
 
@@ -95,7 +95,7 @@ def _add_place(parser: argparse.ArgumentParser) -> None:
 
 
 def _place(args: argparse.Namespace, config: RunConfig | None = None) -> Any:
-    from workbench.studies.execute import Place
+    from workbench.commands.study_execution import Place
     from workbench.studies.storage import default_storage_url
 
     runs_dir = args.runs_dir or (config.runs_dir if config else None) or default_runs_dir()
@@ -137,7 +137,7 @@ def create_command(args: argparse.Namespace) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from workbench.studies.execute import run_study
+    from workbench.commands.study_execution import run_study
     from workbench.studies.spec import STUDY_OWNER, WORKERS
 
     spec, request, registry, config = _declared(args)
@@ -146,7 +146,7 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def worker_command(args: argparse.Namespace) -> int:
-    from workbench.signals import stop_on_signals  # first: Ctrl-C while torch loads stops cleanly too
+    from workbench.engine.signals import stop_on_signals  # first: Ctrl-C while torch loads stops cleanly too
 
     with stop_on_signals() as stopper:
         if args.threads is not None and args.threads < 1:
@@ -154,7 +154,7 @@ def worker_command(args: argparse.Namespace) -> int:
         import torch
 
         from workbench.commands.run_report import JsonReport
-        from workbench.studies.execute import trial_lines, work_here
+        from workbench.commands.study_execution import trial_lines, work_here
         from workbench.studies.storage import connect
 
         if args.threads:

@@ -22,7 +22,7 @@ from workbench.inspection.reading import Reading
 from workbench.tasks import Task
 
 if TYPE_CHECKING:
-    from workbench.trained import Trained
+    from workbench.engine.trained import Trained
 
 
 @dataclass(frozen=True)

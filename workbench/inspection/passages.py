@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.engine.trained import Trained
 from workbench.inspection.features import Passage
 from workbench.registry import Registry, default_registry
-from workbench.trained import Trained
 from workbench.vocabulary import condition_token
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from workbench.runs import RunRecord, run_settings
+from workbench.runs.directory import RunRecord, run_settings
 from workbench.studies.outcome import RunOutcome, read_outcome
 
 SEED_KEY = "train.seed"

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from workbench.runs import read_run
+from workbench.runs.directory import read_run
 from workbench.summary import RunSummary
 
 COUNTED_STATUSES = ("completed", "early-stopped")  # runs that reached their end: the ones statistics use

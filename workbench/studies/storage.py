@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench.errors import WorkbenchError
-from workbench.runs import default_runs_dir
+from workbench.runs.directory import default_runs_dir
 from workbench.studies.extras import require
 from workbench.studies.spec import StudySpec
 

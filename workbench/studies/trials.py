@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workbench.engine import Run
+from workbench.engine.run import Run
+from workbench.engine.signals import Stopper
 from workbench.events import Evaluated, Event
 from workbench.registry import Registry
-from workbench.signals import Stopper
 from workbench.studies.extras import require
 from workbench.studies.outcome import read_outcome
 from workbench.studies.spec import StudySpec

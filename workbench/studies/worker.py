@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from workbench.signals import Stopper
+from workbench.engine.signals import Stopper
 from workbench.studies.extras import require
 from workbench.studies.spec import StudySpec
 from workbench.studies.storage import SLOT_ATTR

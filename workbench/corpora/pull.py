@@ -17,7 +17,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from workbench.corpora import Manifest, get_manifest, mismatches, user_corpora_dir
+from workbench.corpora.manifests import Manifest, get_manifest, mismatches
+from workbench.corpora.search import user_corpora_dir
 from workbench.errors import CorpusError, DownloadFailed
 
 Progress = Callable[[int, "int | None"], None]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import torch
 
-from workbench import clock
+from workbench.engine import clock
 
 # Other processes using up to this much of a core leave it free enough to train on.
 IDLE_SHARE = 0.25

@@ -17,8 +17,8 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 from torch import Tensor, nn
 
-from workbench.atomic import atomic_write
 from workbench.errors import CheckpointError
+from workbench.runs.atomic import atomic_write
 
 METADATA_KEY = "workbench"
 MODEL_PREFIX = "model."

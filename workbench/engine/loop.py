@@ -3,9 +3,9 @@
 `Session` is everything the loop needs from its `Run`: identity, settings, the event sink, the two
 control flags, its stopwatch and its threads policy. What training changes (the model, optimiser,
 generators, the task's carried state and the `Progress` through the run) is one
-`TrainingState` (workbench.snapshot), which a checkpoint saves, so a resumed loop picks up at the
+`TrainingState` (workbench.engine.state), which a checkpoint saves, so a resumed loop picks up at the
 same batch. When to stop for a time budget, and how much of a split to evaluate, the loop asks its
-`TimePlan` (workbench.budget), which it keeps told of what steps and evaluations cost.
+`TimePlan` (workbench.engine.budget), which it keeps told of what steps and evaluations cost.
 """
 
 from __future__ import annotations
@@ -20,18 +20,20 @@ from typing import Any, NamedTuple
 
 import torch
 
-from workbench import __version__, clock
-from workbench.budget import EVALUATION_BATCH_FACTOR, TimePlan
-from workbench.checkpoint import load_checkpoint, load_model_tensors
-from workbench.clock import Stopwatch
+from workbench import __version__
 from workbench.config import RunConfig
+from workbench.engine import clock
+from workbench.engine.budget import EVALUATION_BATCH_FACTOR, TimePlan
+from workbench.engine.checkpoint import load_checkpoint, load_model_tensors
+from workbench.engine.clock import Stopwatch
+from workbench.engine.state import TrainingState, save_best
+from workbench.engine.threads import ThreadsPolicy
+from workbench.engine.training import learning_rate_factor, train_step
 from workbench.errors import WorkbenchError
 from workbench.events import CheckpointSaved, Evaluated, Event, Sampled, StateChanged, StepDone
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE, SAMPLES_FILE, append_samples
-from workbench.snapshot import TrainingState, save_best
+from workbench.runs.directory import BEST_FILE, CHECKPOINT_FILE, SAMPLES_FILE
+from workbench.runs.history import append_samples
 from workbench.summary import RunSummary
-from workbench.threads import ThreadsPolicy
-from workbench.training import learning_rate_factor, train_step
 
 
 class StopRequest(threading.Event):

@@ -6,7 +6,7 @@ background thread (the app), `run_sync()` on the calling thread (the CLI, a stud
 both get ready and train through the same steps. Getting ready reads the data, builds the training
 state (restoring a resumed run's checkpoint into it) and only then creates or takes over the run's
 directory, so bad input leaves nothing behind. While it trains, the run holds its directory's lock
-(workbench.run_lock). Every event goes first to the run's loggers (the always-on jsonl one, then
+(workbench.runs.lock). Every event goes first to the run's loggers (the always-on jsonl one, then
 the chosen ones), then to subscribers; both are called on the training thread and must return
 quickly.
 
@@ -31,31 +31,30 @@ from typing import Any
 
 import torch
 
-from workbench.atomic import atomic_write
-from workbench.budget import EVALUATION_BATCH_FACTOR, Bounds, Costs, TimePlan
-from workbench.clock import Stopwatch
 from workbench.config import RunConfig
+from workbench.engine.budget import EVALUATION_BATCH_FACTOR, Bounds, Costs, TimePlan
+from workbench.engine.clock import Stopwatch
+from workbench.engine.loop import Session, StopRequest, TrainingLoop
+from workbench.engine.state import Progress, TrainingState, already_complete, check_resumable, saved_step
+from workbench.engine.threads import ThreadsPolicy
+from workbench.engine.training import Blame, pick_device
 from workbench.errors import CheckpointError, WorkbenchError
 from workbench.events import Event, RunFailed, RunFinished, RunStarted
 from workbench.loggers import Logger
-from workbench.loop import Session, StopRequest, TrainingLoop
 from workbench.registry import Registry, default_registry
-from workbench.run_lock import RunLock, busy_message, is_live
-from workbench.runs import (
+from workbench.runs.atomic import atomic_write
+from workbench.runs.directory import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
-    JsonlLogger,
     create_run_dir,
     default_runs_dir,
     read_summary,
-    rewind_logs,
     write_summary,
 )
-from workbench.snapshot import Progress, TrainingState, already_complete, check_resumable, saved_step
+from workbench.runs.history import JsonlLogger, rewind_logs
+from workbench.runs.lock import RunLock, busy_message, is_live
 from workbench.summary import RUNNING, RunSummary
 from workbench.tasks import Task
-from workbench.threads import ThreadsPolicy
-from workbench.training import Blame, pick_device
 
 Subscriber = Callable[[Event], None]
 
@@ -85,7 +84,7 @@ class Run:
     `competing_threads` counts the threads of this process that need a core while the run trains
     (the app's UI thread), which the threads policy leaves free. The run's clock, which its time
     budget and wall time read, starts when its data starts loading, or at `counted_from` (a moment
-    on workbench.clock.now's clock) when the time before that belongs to the run too. `labels` go
+    on workbench.engine.clock.now's clock) when the time before that belongs to the run too. `labels` go
     into the summary as they are, e.g. the study and trial a run belongs to.
     """
 

@@ -1,6 +1,6 @@
 """Training throughput: the engine's own step against a plain PyTorch loop doing the same work.
 
-For each cell, the engine side is `workbench.training.train_step` on the `generate` task's model,
+For each cell, the engine side is `workbench.engine.training.train_step` on the `generate` task's model,
 exactly what a run executes per step, plus the loss value it reads and the step event it logs.
 The reference is written inline below the way a PyTorch tutorial would: embedding, the torch.nn
 recurrent module of the same family, a linear head, cross-entropy and AdamW. The two alternate
@@ -22,13 +22,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from workbench.bench_settings import BenchSettings
+from workbench.bench.settings import BenchSettings
 from workbench.datasets import Dataset, Document, GenerationData
+from workbench.engine.training import pick_device, train_step
 from workbench.events import StepDone
 from workbench.registry import Registry, default_registry
-from workbench.runs import JsonlLogger
+from workbench.runs.history import JsonlLogger
 from workbench.tasks import Batch
-from workbench.training import pick_device, train_step
 
 _NATIVE = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz .,;:!?'ABCDEFGHIJKLMNOPQRSTUVWXYZ"

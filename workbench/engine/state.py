@@ -19,7 +19,8 @@ import torch
 from torch import Tensor, nn
 
 from workbench.cells import Cell
-from workbench.checkpoint import (
+from workbench.config import RunConfig
+from workbench.engine.checkpoint import (
     load_checkpoint,
     load_model_tensors,
     model_tensors,
@@ -28,11 +29,10 @@ from workbench.checkpoint import (
     restore_optimizer,
     save_checkpoint,
 )
-from workbench.config import RunConfig
+from workbench.engine.training import build_optimizer
 from workbench.errors import CheckpointError
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE, read_summary
+from workbench.runs.directory import BEST_FILE, CHECKPOINT_FILE, read_summary
 from workbench.tasks import Task
-from workbench.training import build_optimizer
 
 FORMAT = 1
 TASK_PREFIX = "task."

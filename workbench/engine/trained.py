@@ -15,11 +15,11 @@ import torch
 from torch import nn
 
 from workbench.cells import Cell
-from workbench.checkpoint import load_checkpoint, load_model_tensors
 from workbench.config import RunConfig
+from workbench.engine.checkpoint import load_checkpoint, load_model_tensors
 from workbench.errors import CheckpointError
 from workbench.registry import Registry, default_registry
-from workbench.runs import BEST_FILE, CHECKPOINT_FILE
+from workbench.runs.directory import BEST_FILE, CHECKPOINT_FILE
 from workbench.sampling import check_sampling
 from workbench.tasks import Task
 

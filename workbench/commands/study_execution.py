@@ -12,11 +12,11 @@ from rich.console import Console
 from rich.text import Text
 
 from workbench.commands.run_report import JsonReport, TerminalReport
-from workbench.engine import Run
+from workbench.engine.run import Run
+from workbench.engine.signals import Stopper, stop_on_signals
 from workbench.events import Event, RunFailed, RunFinished
 from workbench.formatting import format_duration, format_metric
 from workbench.registry import Registry
-from workbench.signals import Stopper, stop_on_signals
 from workbench.studies.pool import INTERRUPTED, oversubscription_warning, run_pool
 from workbench.studies.report import format_params, print_study
 from workbench.studies.results import importances, read_results
