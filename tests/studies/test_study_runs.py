@@ -96,6 +96,19 @@ def test_a_search_prunes_a_run_that_is_not_learning(
         assert f"hidden_size = {size}" in config
 
 
+def test_workers_name_each_trials_run_directory_as_it_starts(tiny_corpora: Path, tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    process = workbench_process(
+        "run", "--dataset", "names", "--task", "classify", "--cell", "gru", "--seeds", "2", "--workers", "2",
+        "--steps", "2", "--eval-every", "0", "--runs-dir", str(runs), *TINY,
+        corpora=tiny_corpora, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0
+    started = sorted(line.split(" → ")[-1] for line in output.splitlines() if " started: " in line)
+    assert started == sorted(str(record.run_dir) for record in list_runs(runs))
+
+
 def test_ctrl_c_stops_every_worker_with_a_checkpoint(
     tiny_corpora: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

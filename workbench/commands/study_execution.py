@@ -14,7 +14,7 @@ from rich.text import Text
 from workbench.commands.run_report import JsonReport, TerminalReport
 from workbench.engine.run import Run
 from workbench.engine.signals import Stopper, stop_on_signals
-from workbench.events import Event, RunFailed, RunFinished
+from workbench.events import Event, RunFailed, RunFinished, RunStarted
 from workbench.formatting import format_duration, format_metric
 from workbench.registry import Registry
 from workbench.studies.pool import INTERRUPTED, oversubscription_warning, run_pool
@@ -91,11 +91,11 @@ def trial_lines(console: Console) -> Callable[[Run, Any], None]:
     terminal with."""
 
     def attach(run: Run, trial: Any) -> None:
-        console.print(f"trial {trial.number} started: {format_params(trial.params)} → {run.run_dir}",
-                      highlight=False)
-
         def on_event(event: Event) -> None:
-            if isinstance(event, RunFinished):
+            if isinstance(event, RunStarted):  # the run's directory exists from here on
+                started = f"trial {trial.number} started: {format_params(trial.params)} → {event.run_dir}"
+                console.print(started, highlight=False)
+            elif isinstance(event, RunFinished):
                 summary = event.summary
                 best = summary.metric
                 shown = format_metric(summary.metric_name, best) if best is not None else "no metric"

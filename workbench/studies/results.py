@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.studies.extras import require
-from workbench.studies.grouping import group_by_seed
+from workbench.studies.grouping import SEED_KEY, group_by_seed
 from workbench.studies.outcome import RunOutcome
 from workbench.studies.spec import StudySpec
 from workbench.studies.statistics import Comparison, compare_groups
@@ -75,15 +75,21 @@ def read_results(study: Any, spec: StudySpec) -> StudyResults:
 
 
 def importances(study: Any) -> dict[str, float]:
-    """How much each parameter matters to the validation metric (Optuna's PED-ANOVA evaluator), or
-    {} when the finished trials are too few or too alike to say."""
+    """How much each chosen parameter matters to the validation metric (Optuna's PED-ANOVA evaluator),
+    or {} when the finished trials are too few or too alike to say.
+
+    The seed is left out: it is not a setting anyone chooses, and its share is the noise between
+    seeds that the statistics table already gives. One parameter alone always gets all of the
+    importance, which says nothing, so it gets {} too.
+    """
     optuna = require("optuna")
     finished = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if len(finished) < 2:
+    chosen = sorted({name for trial in finished for name in trial.params} - {SEED_KEY})
+    if len(finished) < 2 or len(chosen) < 2:
         return {}
     evaluator = optuna.importance.PedAnovaImportanceEvaluator()
     try:
-        found = dict(optuna.importance.get_param_importances(study, evaluator=evaluator))
+        found = dict(optuna.importance.get_param_importances(study, evaluator=evaluator, params=chosen))
     except (RuntimeError, ValueError, ZeroDivisionError):
         return {}
     return found if any(found.values()) else {}
