@@ -105,6 +105,19 @@ def test_what_a_person_types_is_printed_as_typed(
     assert "No run '[bold]nope[/]'" in capsys.readouterr().err
 
 
+def test_predict_and_sample_name_the_characters_the_model_cannot_read(
+    trained_runs: Path, capsys: pytest.CaptureFixture
+) -> None:
+    ids = {record.summary.task: record.summary.run_id for record in list_runs(trained_runs)}
+    assert main(["predict", ids["classify"], "Ro☃ssi", "--runs-dir", str(trained_runs)]) == 0
+    assert "Not in this model's vocabulary: '☃'" in " ".join(capsys.readouterr().err.split())
+    assert main(["sample", ids["generate"], "--prompt", "Nel ☃", "--length", "3",
+                 "--runs-dir", str(trained_runs)]) == 0
+    assert "'☃'" in capsys.readouterr().err
+    assert main(["predict", ids["classify"], "Rossi", "--runs-dir", str(trained_runs)]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_a_killed_run_is_interrupted_and_resumes_without_logging_a_step_twice(
     tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:

@@ -62,15 +62,6 @@ class UnknownCharacters(Highlighter):
                 text.stylize(UNKNOWN_STYLE, index, index + 1)
 
 
-def unknown_warning(unknown: list[str]) -> Text:
-    """One line naming the characters the model cannot read (empty when there are none)."""
-    if not unknown:
-        return Text()
-    named = ", ".join(repr(char) for char in unknown)
-    return Text(f"Not in this model's vocabulary: {named}. It reads each as unknown, so its answer "
-                "cannot take them into account.", style="yellow")
-
-
 class ModelScreen(Screen):
     """Pick a run, load its best weights, then type."""
 
@@ -202,11 +193,10 @@ class ModelScreen(Screen):
         """Name the characters the model cannot read; for a name, rank its classes or show a hint."""
         if self.trained is None or input_id not in ("name-input", "prompt"):
             return
-        unknown = self.trained.unknown_characters(text)
         warning = "#name-warning" if input_id == "name-input" else "#prompt-warning"
-        self.query_one(warning, Static).update(unknown_warning(unknown))
+        self.query_one(warning, Static).update(Text(self.trained.unknown_note(text), style="yellow"))
         if input_id == "name-input":
-            self._classify(text, unknown)
+            self._classify(text, self.trained.unknown_characters(text))
 
     def action_inspect(self) -> None:
         """Open the Inspect screen on this run and the text in view: the typed name or the written text."""

@@ -58,8 +58,16 @@ def load_run(args: argparse.Namespace) -> Trained:
     return trained
 
 
+def note_unknown_characters(trained: Trained, text: str) -> None:
+    """Say on stderr which characters of what the person typed the model cannot read."""
+    note = trained.unknown_note(text)
+    if note:
+        terminal_console(stderr=True).print(Text.assemble(("note:", "yellow"), " ", note))
+
+
 def run_predict(args: argparse.Namespace) -> int:
     trained = load_run(args)
+    note_unknown_characters(trained, args.text)
     console = terminal_console()
     # The run id on a line of its own, so that it is never wrapped: people copy it from here.
     run_id = str(trained.metadata.get("run_id", ""))
@@ -75,6 +83,7 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def run_sample(args: argparse.Namespace) -> int:
     trained = load_run(args)
+    note_unknown_characters(trained, args.prompt)
     stream = trained.sample(args.prompt, args.length, args.temperature, args.top_k, args.seed)
     sys.stdout.write(args.prompt)
     for character in stream:

@@ -42,6 +42,15 @@ class Trained:
         """The characters of `text` the model cannot read: it sees each as `<unk>`."""
         return self.task.unknown_characters(text)
 
+    def unknown_note(self, text: str) -> str:
+        """A sentence naming the characters of `text` the model cannot read, or "" when it reads them all."""
+        unknown = self.unknown_characters(text)
+        if not unknown:
+            return ""
+        named = ", ".join(repr(char) for char in unknown)
+        return (f"Not in this model's vocabulary: {named}. It reads each as unknown, so its answer "
+                "cannot take them into account.")
+
     def predict(self, text: str, top: int = 3) -> list[tuple[str, float]]:
         """The `top` likeliest labels of `text` with their probabilities (classifying tasks)."""
         return self.task.predict(self.model, text, top)
