@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workbench.runs.atomic import atomic_write
 from workbench.errors import ConfigError
 from workbench.events import Evaluated, StepDone
 from workbench.extras import require
 from workbench.formatting import format_metric, format_number
+from workbench.runs.atomic import atomic_write
 from workbench.runs.directory import read_run
 from workbench.runs.history import read_event_log
 
