@@ -2,8 +2,9 @@
 
 For each cell, the engine side is `workbench.engine.training.train_step` on the `generate` task's model,
 exactly what a run executes per step, plus the loss value it reads and the step event it logs.
-The reference is written inline below the way a PyTorch tutorial would: embedding, the torch.nn
-recurrent module of the same family, a linear head, cross-entropy and AdamW. The two alternate
+The reference is written inline below the way a char-rnn tutorial would: embedding, the torch.nn
+recurrent module of the same family, a linear head, cross-entropy and AdamW, its hidden state carried
+from one batch to the next and detached, as the task's stateful training carries its own. The two alternate
 within each repeat in one process, so a busy machine slows both alike; the ratio of their step
 times is what matters.
 """
@@ -117,9 +118,9 @@ class _PlainModel(nn.Module):
         self.recurrent = recurrent(settings.embedding, settings.hidden, settings.layers, batch_first=True)
         self.head = nn.Linear(settings.hidden, vocabulary)
 
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:
-        outputs, _ = self.recurrent(self.embedding(inputs))
-        return self.head(outputs)
+    def forward(self, inputs: torch.Tensor, hidden: Any = None) -> tuple[torch.Tensor, Any]:
+        outputs, hidden = self.recurrent(self.embedding(inputs), hidden)
+        return self.head(outputs), hidden
 
 
 def _time_pair(
@@ -136,8 +137,11 @@ def _time_pair(
         loss = train_step(model, task, optimizer, batch, 0.0, parameters).item()
         log.log(StepDone(name, 1, 0, loss, 1e-3, 1.0, 1.0, None, 1))  # what a run logs per step
 
+    carried: dict[str, Any] = {"hidden": None}
+
     def plain_step() -> None:
-        logits = plain(inputs)
+        logits, hidden = plain(inputs, carried["hidden"])
+        carried["hidden"] = _detached(hidden)
         loss = loss_fn(logits.flatten(0, 1), targets.flatten())
         plain_optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -161,6 +165,11 @@ def _time_pair(
     plain_speed = statistics.median(timings["plain"]) if "plain" in timings else None
     return BenchResult(name, statistics.median(timings["engine"]), plain_speed,
                        family if family in _NATIVE else None)
+
+
+def _detached(hidden: Any) -> Any:
+    """The state the next batch starts from, cut from this batch's graph (an LSTM's is a pair)."""
+    return tuple(part.detach() for part in hidden) if isinstance(hidden, tuple) else hidden.detach()
 
 
 def _timed(step: Callable[[], None], steps: int, device: torch.device) -> float:

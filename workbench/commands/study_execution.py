@@ -88,21 +88,22 @@ def attach_report(console: Console, report: Any, json: bool) -> Callable[[Run, A
 
 def trial_lines(console: Console) -> Callable[[Run, Any], None]:
     """One line when a trial starts and one when it ends: what several workers can share a
-    terminal with."""
+    terminal with. Lines are never wrapped (a narrow terminal folds them itself), so a log keeps
+    each run directory whole on its trial's line."""
 
     def attach(run: Run, trial: Any) -> None:
         def on_event(event: Event) -> None:
             if isinstance(event, RunStarted):  # the run's directory exists from here on
                 started = f"trial {trial.number} started: {format_params(trial.params)} → {event.run_dir}"
-                console.print(started, highlight=False)
+                console.print(started, highlight=False, soft_wrap=True)
             elif isinstance(event, RunFinished):
                 summary = event.summary
                 best = summary.metric
                 shown = format_metric(summary.metric_name, best) if best is not None else "no metric"
                 console.print(f"trial {trial.number} {event.status}: {shown}, "
-                              f"{format_duration(summary.wall_time)}", highlight=False)
+                              f"{format_duration(summary.wall_time)}", highlight=False, soft_wrap=True)
             elif isinstance(event, RunFailed):
-                console.print(f"trial {trial.number} failed: {event.error}", highlight=False)
+                console.print(f"trial {trial.number} failed: {event.error}", highlight=False, soft_wrap=True)
 
         run.subscribe(on_event)
 
