@@ -158,6 +158,46 @@ def show_synthetic_compare(app: WorkbenchApp, finished: int = 3) -> None:
             track.apply(event)
 
 
+def trial_dir(runs: Path, name: str, cell: str, seed: int, trial: int, study: str) -> Path:
+    """A run directory as a study's worker opens it: config, a running summary naming the study and
+    trial, an empty metrics log."""
+    import json
+
+    from workbench.config import RunConfig
+    from workbench.runs.directory import CONFIG_FILE, METRICS_FILE, SUMMARY_FILE
+
+    run_dir = runs / name
+    run_dir.mkdir(parents=True)
+    config = RunConfig(dataset="names", cell=cell, task="classify", train={"seed": seed})
+    (run_dir / CONFIG_FILE).write_text(config.to_toml())
+    summary = {"run_id": name, "status": "running", "dataset": "names", "cell": cell, "task": "classify",
+               "labels": {"study": study, "trial": trial, "host": "elsewhere"}}
+    (run_dir / SUMMARY_FILE).write_text(json.dumps(summary))
+    (run_dir / METRICS_FILE).write_text("")
+    return run_dir
+
+
+def write_synthetic_trial(runs: Path, study: str, trial: int, cell: str, seed: int, scale: float,
+                          finished: bool = True) -> Path:
+    """A trial of `study` with fixed numbers, as a worker leaves it: finished (its whole log and its
+    final summary), or half way through its log and still running."""
+    import json
+    from dataclasses import replace
+
+    from workbench.runs.directory import METRICS_FILE, SUMMARY_FILE
+
+    run_id = f"20250101-00000{trial}-names-{cell}-classify"
+    run_dir = trial_dir(runs, run_id, cell, seed, trial, study)
+    events = synthetic_run(run_id, cell, 120, 3.0, scale, 3_000 + 100 * len(cell))
+    if finished:
+        summary = replace(events[-1].summary, labels={"study": study, "trial": trial, "host": "elsewhere"})
+        (run_dir / SUMMARY_FILE).write_text(json.dumps(summary.to_json()))
+    else:
+        events = events[: len(events) // 2]
+    (run_dir / METRICS_FILE).write_text("".join(json.dumps(event.to_json()) + "\n" for event in events))
+    return run_dir
+
+
 def write_synthetic_runs(runs_dir: Path, cells: tuple[str, ...] = ("gru", "lstm")) -> list[Path]:
     """Finished runs on disk (metrics log and summary, no weights), as the runs screen reads them."""
     import json

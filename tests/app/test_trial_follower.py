@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from app_support import builtin_registry
+from app_support import builtin_registry, trial_dir
 
 from workbench import events as ev
 from workbench.app.tracking import Board
 from workbench.app.trial_follower import TrialFollower
 from workbench.config import Compare, RunConfig
-from workbench.runs.directory import CONFIG_FILE, INTERRUPTED, METRICS_FILE, SUMMARY_FILE
+from workbench.runs.directory import INTERRUPTED, METRICS_FILE
 from workbench.runs.history import EventLogTail
 from workbench.studies.spec import StudyRequest, build_spec
 from workbench.summary import RunSummary
@@ -23,19 +23,6 @@ STUDY = "names-seeds"
 def spec():  # noqa: ANN201 - a StudySpec of gru and rnn with seeds 0 and 1
     compare = Compare(RunConfig(dataset="names", cell="gru", task="classify"), ("gru", "rnn"))
     return build_spec(builtin_registry(), compare, StudyRequest(name=STUDY, seeds=2))
-
-
-def trial_dir(runs: Path, name: str, cell: str, seed: int, trial: int, study: str = STUDY) -> Path:
-    """A run directory as a worker opens it: config, a running summary naming the study, a log."""
-    run_dir = runs / name
-    run_dir.mkdir(parents=True)
-    config = RunConfig(dataset="names", cell=cell, task="classify", train={"seed": seed})
-    (run_dir / CONFIG_FILE).write_text(config.to_toml())
-    summary = {"run_id": name, "status": "running", "dataset": "names", "cell": cell, "task": "classify",
-               "labels": {"study": study, "trial": trial, "host": "elsewhere"}}
-    (run_dir / SUMMARY_FILE).write_text(json.dumps(summary))
-    (run_dir / METRICS_FILE).write_text("")
-    return run_dir
 
 
 def log(run_dir: Path, *events: ev.Event, cut: int = 0) -> str:
@@ -56,10 +43,10 @@ def step(run_dir: Path, number: int) -> ev.StepDone:
 
 def test_only_the_studys_new_runs_are_followed_and_their_logs_are_read_as_they_grow(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    before = trial_dir(runs, "a-before", "gru", 0, 0)  # there before the study started: not its trial
+    before = trial_dir(runs, "a-before", "gru", 0, 0, STUDY)  # there before the study started: not its trial
     board = Board()
     follower = TrialFollower(board, runs, spec())
-    gru_0 = trial_dir(runs, "b-gru-0", "gru", 0, 0)
+    gru_0 = trial_dir(runs, "b-gru-0", "gru", 0, 0, STUDY)
     trial_dir(runs, "c-other", "gru", 0, 0, study="another study")
     (runs / "d-opening").mkdir()  # no summary yet: looked at again next time
     unwritten = log(gru_0, started(gru_0), step(gru_0, 1), step(gru_0, 2), cut=5)
@@ -67,8 +54,8 @@ def test_only_the_studys_new_runs_are_followed_and_their_logs_are_read_as_they_g
     (track,) = board.tracks
     assert track.run_dir == str(gru_0) and track.state == "running" and track.train == [(1, 1.0)]
     log(before, started(before))
-    gru_1 = trial_dir(runs, "d-opening-gru-1", "gru", 1, 1)
-    rnn_0 = trial_dir(runs, "e-rnn-0", "rnn", 0, 2)
+    gru_1 = trial_dir(runs, "d-opening-gru-1", "gru", 1, 1, STUDY)
+    rnn_0 = trial_dir(runs, "e-rnn-0", "rnn", 0, 2, STUDY)
     with open(gru_0 / METRICS_FILE, "a", encoding="utf-8") as file:  # the rest of the cut line
         file.write(unwritten)
     log(gru_0, ev.RunFinished(gru_0.name, "completed", RunSummary(gru_0.name, "completed")))
@@ -89,7 +76,7 @@ def test_a_trial_whose_process_died_is_marked_interrupted_once_the_study_ends(tm
     runs = tmp_path / "runs"
     board = Board()
     follower = TrialFollower(board, runs, spec())
-    run_dir = trial_dir(runs, "killed", "gru", 0, 0)
+    run_dir = trial_dir(runs, "killed", "gru", 0, 0, STUDY)
     log(run_dir, started(run_dir), step(run_dir, 1))
     follower.poll()
     follower.close()  # nobody holds the run's lock: the summary's "running" is a dead process's

@@ -41,6 +41,9 @@ def study_run(tmp_path: Path, study: str, *flags: str) -> int:
     ("[study.grid]\ncell = [\"gru\", \"grru\"]\n", "There is no cell named 'grru'"),
     ("[study.grid]\ntrain.batch_size = []\n", "give a non-empty list of values"),
     ("[study]\ntrails = 3\n", "[study] has no key 'trails'"),
+    ("[study]\ngrid = 5\n", "[study] grid = 5: grid is a table of parameters"),
+    ('[study]\nsearch = ["train.learning_rate"]\n', "search is a table of parameters, written under a "
+                                                    "[study.search] heading"),
     ("[study]\nsampler = \"cmaes\"\n",
      'study.sampler = "cmaes" is not allowed: choose one of "tpe", "random"'),
 ])

@@ -1,9 +1,10 @@
 """The set-up screen: pick a dataset, a task, one or more cells and loggers, fill their forms, start.
 
 Everything on it comes from the registry: a third-party plugin's parameters get a form with no
-app change. The forms also read and write TOML configs (a path typed in the input at the left). A
-config, typed or remembered from the last launch, is checked whole before it changes anything, and
-then replaces the whole set-up: options it does not set go back to their defaults.
+app change. The forms also read and write TOML configs (a path typed in the input at the left),
+with a `[study]` table when the study section asks for a study. A config, typed or remembered from
+the last launch, is checked whole before it changes anything, and then replaces the whole set-up:
+options it does not set go back to their defaults.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
     from workbench.config import Compare
     from workbench.datasets import Dataset
     from workbench.registry import Registry
+    from workbench.studies.spec import StudyRequest
 
 
 class SetupScreen(Screen):
@@ -117,10 +119,10 @@ class SetupScreen(Screen):
     async def _recall_last_setup(self) -> bool:
         """Show the set-up of the last launch; False when there is none or it no longer fits."""
         try:
-            config = last_setup.recall()
-            if config is None:
+            recalled = last_setup.recall()
+            if recalled is None:
                 return False
-            await self.show_config(config)
+            await self.show_config(*recalled)
         except ConfigError as error:
             self.notify(f"The last set-up was not restored: {error}", title="Set-up",
                         severity="warning", timeout=8)
@@ -254,16 +256,20 @@ class SetupScreen(Screen):
         form = self._forms.get(f"{kind}:{name}")
         return form.values(changed_only=True) if form is not None else {}
 
-    async def show_config(self, compare: Compare) -> None:
-        """Replace the whole set-up with `compare`, or raise ConfigError having changed nothing.
+    async def show_config(self, compare: Compare, study: StudyRequest | None = None) -> None:
+        """Replace the whole set-up with `compare` and the study section with `study` (a config's
+        `[study]` table, if it has one), or raise ConfigError having changed nothing.
 
-        The config is validated as a run would be first; then every control is set from it, and
-        the forms are built afresh so options the config does not set show their defaults.
+        The config is validated as a run (and the study as a study) would be first; then every
+        control is set from it, and the forms are built afresh so options the config does not set
+        show their defaults.
         """
         registry = self.registry
-        if registry is None:
+        if registry is None or self._study is None:
             raise ConfigError("The plugins are still loading; try again in a moment.")
         compare.resolve(registry)
+        if study is not None:
+            self._study.check(registry, compare, study)
         config = compare.base
         async with self._rebuilding:  # the rebuilds the controls' changes ask for wait for this one
             self.query_one("#dataset", Select).value = config.dataset
@@ -281,6 +287,7 @@ class SetupScreen(Screen):
             self._forms["train:train"].load(config.train)
             if self._loggers is not None:
                 self._loggers.choose(config.loggers)
+            self._study.show(study)
         self._corpora = config.corpora
 
     # Actions
@@ -307,14 +314,23 @@ class SetupScreen(Screen):
             self.post_message(StartStudy(spec, workers, self.workspace.runs_dir, config.base.corpora))
 
     def remember(self) -> None:
-        """Keep the set-up on screen for the next launch, if it is a complete one."""
+        """Keep the set-up on screen for the next launch, study section included, if it is a
+        complete one."""
         try:
-            last_setup.remember(self.config())
+            last_setup.remember(self.config(), self._study_request(always=True))
         except ConfigError:
             return  # an unfinished set-up is not worth keeping over the last good one
         except OSError as error:
             self.notify(f"Cannot remember this set-up in {last_setup.last_setup_path()}: "
                         f"{error.strerror}.", severity="warning")
+
+    def _study_request(self, *, always: bool) -> StudyRequest | None:
+        """The study section as a `[study]` table: always (to restore the section as it was), or
+        only when it asks for a study (a config for plain runs has no such table)."""
+        if self._study is None:
+            return None
+        request = self._study.request()
+        return request if always or self._study.asks_for_study(request) else None
 
     def _path(self) -> Path | None:
         text = self.query_one("#config-path", Input).value.strip()
@@ -333,18 +349,18 @@ class SetupScreen(Screen):
         path = self._path()
         if path is None:
             return
-        from workbench.config import Compare
+        from workbench.studies.spec import read_config_file
 
         try:
-            config = Compare.from_toml(path)
+            config, study = read_config_file(path)
         except ConfigError as error:
             self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
             return
-        self.run_worker(self._show_loaded(config, path), exclusive=True, group="load-config")
+        self.run_worker(self._show_loaded(config, study, path), exclusive=True, group="load-config")
 
-    async def _show_loaded(self, config: Compare, path: Path) -> None:
+    async def _show_loaded(self, config: Compare, study: StudyRequest | None, path: Path) -> None:
         try:
-            await self.show_config(config)
+            await self.show_config(config, study)
         except ConfigError as error:
             self.notify(str(error), title="Cannot load config", severity="error", timeout=8)
             return
@@ -356,8 +372,10 @@ class SetupScreen(Screen):
         path = self._path()
         if path is None:
             return
+        from workbench.studies.spec import config_file_text
+
         try:
-            text = self.config().to_toml()
+            text = config_file_text(self.config(), self._study_request(always=False))
         except ConfigError as error:
             self.notify(str(error), title="Cannot save config", severity="error", timeout=8)
             return

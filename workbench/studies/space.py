@@ -8,8 +8,11 @@ declared parameters before a study is created, so a typo costs a second and not 
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
+
+import tomli_w
 
 from workbench.config import TRAIN_OWNER, TRAIN_PARAMS, RunConfig, tomllib
 from workbench.errors import ConfigError
@@ -19,6 +22,8 @@ from workbench.registry import Registry
 CELL_KEY = "cell"
 _RANGE_KEYS = ("low", "high", "log", "step")
 _CHOICES_KEY = "choices"
+_EXACT_INTEGERS = 2**53  # floats below this that are whole numbers are written as integers
+Parsed = TypeVar("Parsed")
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,19 @@ class Dimension:
             data.update(low=self.low, high=self.high, log=self.log, step=self.step)
         return data
 
+    def to_table(self) -> dict[str, Any]:
+        """The dimension as `[study.search]` holds it, which `parse_search` reads back to an equal
+        one: `{ choices = [...] }`, or its range (whole bounds written as integers)."""
+        if self.choices is not None:
+            return {_CHOICES_KEY: list(self.choices)}
+        assert self.low is not None and self.high is not None
+        table: dict[str, Any] = {"low": _plain(self.low), "high": _plain(self.high)}
+        if self.log:
+            table["log"] = True
+        if self.step is not None:
+            table["step"] = self.step
+        return table
+
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Dimension:
         choices = data.get("choices")
@@ -60,10 +78,11 @@ class Dimension:
 
 
 # Reading the declarations (TOML tables or flags)
-def parse_grid(table: dict[str, Any]) -> dict[str, list[Any]]:
+def parse_grid(table: Any) -> dict[str, list[Any]]:
     """`[study.grid]`: each parameter with a non-empty list of values."""
     grid = {}
-    for key, values in _flatten(table, is_leaf=lambda value: not isinstance(value, dict)).items():
+    leaves = _flatten(_table(table, "grid"), is_leaf=lambda value: not isinstance(value, dict))
+    for key, values in leaves.items():
         if not isinstance(values, list) or not values:
             raise ConfigError(
                 f"[study.grid] {key} = {values!r}: give a non-empty list of values, e.g. {key} = [1, 2]."
@@ -72,41 +91,92 @@ def parse_grid(table: dict[str, Any]) -> dict[str, list[Any]]:
     return grid
 
 
-def parse_search(table: dict[str, Any]) -> list[Dimension]:
+def parse_search(table: Any) -> list[Dimension]:
     """`[study.search]`: each parameter with `{ low, high, log, step }`, `{ choices = [...] }` or
     its choices as a plain list."""
-    leaves = _flatten(table, is_leaf=lambda value: not isinstance(value, dict)
+    leaves = _flatten(_table(table, "search"), is_leaf=lambda value: not isinstance(value, dict)
                       or bool(set(value) & {*_RANGE_KEYS, _CHOICES_KEY}))
     return [_dimension(key, spec) for key, spec in leaves.items()]
+
+
+def _table(table: Any, name: str) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        raise ConfigError(f"[study] {name} = {table!r}: {name} is a table of parameters, written under a "
+                          f"[study.{name}] heading, one parameter a line.")
+    return table
+
+
+# The same declarations typed in the app, one parameter a line
+def parse_grid_lines(text: str) -> dict[str, list[Any]]:
+    """A grid typed one parameter a line, each line as it would stand in `[study.grid]`
+    (`train.batch_size = [32, 64]`, `cell = ["gru", "lstm"]`). Blank lines and `#` comments are
+    skipped; an error names its line."""
+    return _read_lines(text, "grid", parse_grid, "listed",
+                       'KEY = [VALUES]; write e.g. train.batch_size = [32, 64] or cell = ["gru", "lstm"]')
 
 
 def parse_search_lines(text: str) -> list[Dimension]:
     """A search space typed one parameter a line, each line as it would stand in `[study.search]`
     (`train.learning_rate = { low = 1e-4, high = 1e-2, log = true }`, `cell.hidden_size = [128, 256]`).
     Blank lines and `#` comments are skipped; an error names its line."""
+    read = _read_lines(text, "search space",
+                       lambda table: {dimension.key: dimension for dimension in parse_search(table)},
+                       "searched", "KEY = RANGE or KEY = [CHOICES]; write e.g. "
+                                   "train.learning_rate = { low = 1e-4, high = 1e-2, log = true } or "
+                                   "cell.hidden_size = [128, 256]")
+    return list(read.values())
+
+
+def grid_lines(grid: dict[str, list[Any]]) -> str:
+    """The grid as `parse_grid_lines` reads it back."""
+    return "".join(f"{key} = {_inline(values)}\n" for key, values in grid.items())
+
+
+def search_lines(space: Iterable[Dimension]) -> str:
+    """The search space as `parse_search_lines` reads it back."""
+    return "".join(f"{dimension.key} = {_inline(dimension.to_table())}\n" for dimension in space)
+
+
+def _read_lines(text: str, what: str, parse: Callable[[dict[str, Any]], dict[str, Parsed]], verb: str,
+                form: str) -> dict[str, Parsed]:
+    """Each line of `text` read as a TOML table by `parse`, the whole keyed by parameter."""
     found: dict[str, int] = {}
-    dimensions = []
+    read: dict[str, Parsed] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        where = f"search space line {number}"
+        where = f"{what} line {number}"
         try:
             table = tomllib.loads(line)
         except tomllib.TOMLDecodeError:
-            raise ConfigError(f"{where}: {line.strip()!r} is not KEY = RANGE or KEY = [CHOICES]; write e.g. "
-                              "train.learning_rate = { low = 1e-4, high = 1e-2, log = true } or "
-                              "cell.hidden_size = [128, 256].") from None
+            raise ConfigError(f"{where}: {line.strip()!r} is not {form}.") from None
         try:
-            parsed = parse_search(table)
+            parsed = parse(table)
         except ConfigError as error:
             raise ConfigError(f"{where}: {error}") from None
-        for dimension in parsed:
-            if dimension.key in found:
-                raise ConfigError(f"{where}: {dimension.key} is searched on line {found[dimension.key]} "
-                                  "already; keep one of the two lines.")
-            found[dimension.key] = number
-            dimensions.append(dimension)
-    return dimensions
+        for key, value in parsed.items():
+            if key in found:
+                raise ConfigError(f"{where}: {key} is {verb} on line {found[key]} already; keep one of the "
+                                  "two lines.")
+            found[key] = number
+            read[key] = value
+    return read
+
+
+def _inline(value: Any) -> str:
+    """A TOML value on one line, as a line of the app's editors holds it (tomli_w, which writes
+    every scalar here, spreads arrays and tables over several lines)."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{key} = {_inline(item)}" for key, item in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(item) for item in value) + "]"
+    return tomli_w.dumps({"v": value}).removeprefix("v = ").rstrip("\n")
+
+
+def _plain(number: float) -> float | int:
+    """A whole-number bound as an integer (`8`, not `8.0`): parsing gives back the same float."""
+    whole = isinstance(number, float) and number.is_integer() and abs(number) < _EXACT_INTEGERS
+    return int(number) if whole else number
 
 
 def parse_grid_flag(text: str) -> tuple[str, list[Any]]:

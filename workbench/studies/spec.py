@@ -11,6 +11,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import tomli_w
+
 from workbench.config import Compare, RunConfig, read_toml
 from workbench.errors import ConfigError
 from workbench.params import Param
@@ -30,11 +32,13 @@ PRUNERS = ("none", "median")
 DEFAULT_PRUNER_STARTUP = 5
 DEFAULT_SEARCH_TRIALS = 20
 DEFAULT_HEARTBEAT = 30
-_STUDY_KEYS = ("name", "trials", "seeds", "sampler", "pruner", "pruner_startup", "heartbeat", "workers",
-               "grid", "search")
+_SETTINGS = ("name", "trials", "seeds", "sampler", "pruner", "pruner_startup", "heartbeat", "workers")
+_STUDY_KEYS = (*_SETTINGS, "grid", "search")
 
 # The study's single-valued settings, declared once for the [study] table, the flags and the app's form.
 STUDY_OWNER = "study"
+NAME = Param("name", str, "", "a study of this name goes on if declared alike; empty: the data, task and "
+                              "start time")
 SEEDS = Param("seeds", int, 1, "train every setting with seeds 0 to N-1; two or more end with statistics "
                                "over the seeds", min=1)
 TRIALS = Param("trials", int, DEFAULT_SEARCH_TRIALS, "trials of a search space (without one, every setting "
@@ -137,10 +141,21 @@ class StudyRequest:
             raise ConfigError(f"{source}: [study] has no key {unknown[0]!r}; its keys are "
                               f"{', '.join(_STUDY_KEYS)}.")
         request = cls(grid=parse_grid(table.get("grid", {})), space=parse_search(table.get("search", {})))
-        for key in ("name", "trials", "seeds", "sampler", "pruner", "pruner_startup", "heartbeat", "workers"):
+        for key in _SETTINGS:
             if key in table:
                 setattr(request, key, table[key])
         return request
+
+    def to_table(self) -> dict[str, Any]:
+        """The `[study]` table that `from_table` reads back to an equal request; settings left
+        unset (None) are left out. Parameters keep their dotted names (`"train.batch_size" = [...]`),
+        so they read back in the order they were declared, which is the order trials take them in."""
+        table = {key: getattr(self, key) for key in _SETTINGS if getattr(self, key) is not None}
+        if self.grid:
+            table["grid"] = dict(self.grid)
+        if self.space:
+            table["search"] = {dimension.key: dimension.to_table() for dimension in self.space}
+        return table
 
 
 def default_study_name(config: RunConfig) -> str:
@@ -149,12 +164,30 @@ def default_study_name(config: RunConfig) -> str:
 
 
 def read_study_file(path: Path) -> tuple[Compare, StudyRequest]:
-    """The experiment and the `[study]` table of a study file."""
-    data = read_toml(path)
-    request = StudyRequest.from_table(data.pop(STUDY_TABLE, {}), str(path))
+    """The experiment and the `[study]` table of a study file; a study with no name is named after
+    its file."""
+    experiment, request = read_config_file(path)
+    request = request or StudyRequest()
     if request.name is None:
         request.name = path.stem
+    return experiment, request
+
+
+def read_config_file(path: Path) -> tuple[Compare, StudyRequest | None]:
+    """A config file's experiment, and its `[study]` table when it has one."""
+    data = read_toml(path)
+    table = data.pop(STUDY_TABLE, None)
+    request = StudyRequest.from_table(table, str(path)) if table is not None else None
     return Compare.from_dict(data, source=str(path)), request
+
+
+def config_file_text(experiment: Compare, request: StudyRequest | None) -> str:
+    """The config file of `experiment`, with `request` as its `[study]` table when there is one:
+    what `read_config_file` reads back."""
+    data = experiment.to_dict()
+    if request is not None:
+        data[STUDY_TABLE] = request.to_table()
+    return tomli_w.dumps(data)
 
 
 def build_spec(registry: Registry, experiment: Compare, request: StudyRequest) -> StudySpec:
@@ -168,7 +201,7 @@ def build_spec(registry: Registry, experiment: Compare, request: StudyRequest) -
     both = sorted(set(grid) & searched)
     if both:
         raise ConfigError(f"{both[0]} is both in [study.grid] and in [study.search]; keep it in one.")
-    seeds = _seeds(request.seeds)
+    seeds = seed_list(request.seeds)
     if seeds:
         if "train.seed" in grid or "train.seed" in searched:
             raise ConfigError("[study] seeds and a train.seed in the grid or search space say the same "
@@ -241,7 +274,8 @@ def _low_corner(space: tuple[Dimension, ...]) -> dict[str, Any]:
     return values
 
 
-def _seeds(seeds: Any) -> list[int]:
+def seed_list(seeds: Any) -> list[int]:
+    """The seeds a `[study] seeds` value asks for: a count (5: seeds 0 to 4) or a list of seeds."""
     if seeds is None:
         return []
     if isinstance(seeds, int) and not isinstance(seeds, bool):
