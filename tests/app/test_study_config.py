@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from app_support import builtin_registry, choose, make_app, pilot_test, ready, wait_for
 
-from workbench.app.study_form import StudyForm
+from workbench.app.study_form import FIELDS, StudyForm
 from workbench.config import Compare
 from workbench.errors import ConfigError
 from workbench.studies.spec import build_spec, read_config_file, read_study_file
@@ -134,7 +134,8 @@ async def test_a_study_saved_from_the_config_box_loads_back_field_for_field(app,
 
 
 @pilot_test
-async def test_a_set_up_of_plain_runs_saves_no_study_table(app, tmp_path: Path) -> None:
+async def test_plain_runs_save_no_study_table_and_load_back_with_the_section_at_its_defaults(
+        app, tmp_path: Path) -> None:
     path = tmp_path / "plain.toml"
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot)
@@ -147,6 +148,12 @@ async def test_a_set_up_of_plain_runs_saves_no_study_table(app, tmp_path: Path) 
         await pilot.pause()
         assert "[study" not in path.read_text()
         Compare.from_toml(path).resolve(builtin_registry())  # what `workbench run --config` reads
+
+        study.numbers.field("seeds").control.value = "3"
+        study.query_one("#grid-values").text = "train.batch_size = [8, 16]"
+        await pilot.pause()
+        await load(pilot, path)  # a config replaces the whole set-up: the section goes back to its defaults
+        assert shown(study) == ({param.name: param.default for param in FIELDS}, "", "")
 
 
 @pytest.mark.parametrize(("table", "expected"), [
