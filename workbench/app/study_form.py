@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -56,16 +56,27 @@ if TYPE_CHECKING:
 
 FIELDS = (NAME, SEEDS, WORKERS, TRIALS, SAMPLER, PRUNER, PRUNER_STARTUP, HEARTBEAT)
 GRID, SEARCH = "grid", "search"
-# Each editor: its title, its help (shown until a line is wrong), its example, its TextArea's id.
+
+
+class Editor(NamedTuple):
+    """One of the section's editors of lines: its title, the help shown while its lines are sound,
+    its placeholder example and its TextArea's id."""
+
+    title: str
+    help: str
+    example: str
+    widget_id: str
+
+
 EDITORS = {
-    GRID: ("grid", "every combination trains, one parameter a line, as in a study file's [study.grid]: "
-                   'train.batch_size = [32, 64] or cell = ["gru", "lstm"]',
-           "train.batch_size = [32, 64]", "grid-values"),
-    SEARCH: ("search space", "sampled for each trial, one parameter a line, as in a study file's "
-                             "[study.search]: a range { low = 1e-4, high = 1e-2, log = true } or "
-                             "choices [128, 256]",
-             "train.learning_rate = { low = 1e-4, high = 1e-2, log = true }\ncell.hidden_size = [128, 256]",
-             "search-space"),
+    GRID: Editor("grid", "every combination trains, one parameter a line, as in a study file's "
+                         '[study.grid]: train.batch_size = [32, 64] or cell = ["gru", "lstm"]',
+                 "train.batch_size = [32, 64]", "grid-values"),
+    SEARCH: Editor("search space", "sampled for each trial, one parameter a line, as in a study file's "
+                                   "[study.search]: a range { low = 1e-4, high = 1e-2, log = true } or "
+                                   "choices [128, 256]",
+                   "train.learning_rate = { low = 1e-4, high = 1e-2, log = true }\n"
+                   "cell.hidden_size = [128, 256]", "search-space"),
 }
 
 
@@ -84,18 +95,18 @@ class StudyForm(Vertical):
 
     def compose(self) -> ComposeResult:
         yield ParamForm("study", STUDY_OWNER, FIELDS, id="form-study")
-        for editor, (title, help_text, example, editor_id) in EDITORS.items():
-            yield Label(title, classes="param-name")
-            yield Static(help_text, id=f"{editor}-message", classes="study-message")
-            yield TextArea(id=editor_id, classes="study-lines", soft_wrap=False, show_line_numbers=True,
-                           compact=True, placeholder=example)
+        for name, editor in EDITORS.items():
+            yield Label(editor.title, classes="param-name")
+            yield Static(editor.help, id=f"{name}-message", classes="study-message")
+            yield TextArea(id=editor.widget_id, classes="study-lines", soft_wrap=False,
+                           show_line_numbers=True, compact=True, placeholder=editor.example)
 
     @property
     def numbers(self) -> ParamForm:
         return self.query_one("#form-study", ParamForm)
 
     def _editor(self, editor: str) -> TextArea:
-        return self.query_one(f"#{EDITORS[editor][3]}", TextArea)
+        return self.query_one(f"#{EDITORS[editor].widget_id}", TextArea)
 
     # Reading the section
     def request(self) -> StudyRequest:
@@ -169,7 +180,7 @@ class StudyForm(Vertical):
 
     def _show(self, editor: str, error: str | None) -> None:
         message = self.query_one(f"#{editor}-message", Static)
-        message.update(Text(error) if error is not None else EDITORS[editor][1])  # quotes what was typed
+        message.update(Text(error) if error is not None else EDITORS[editor].help)  # quotes what was typed
         message.set_class(error is not None, "-invalid")
         self._editor(editor).set_class(error is not None, "-invalid")
         if error is None:
