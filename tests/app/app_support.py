@@ -177,8 +177,8 @@ def trial_dir(runs: Path, name: str, cell: str, seed: int, trial: int, study: st
     return run_dir
 
 
-def write_synthetic_trial(runs: Path, study: str, trial: int, cell: str, seed: int, scale: float,
-                          finished: bool = True) -> Path:
+def write_synthetic_trial(runs: Path, study: str, trial: int, cell: str, seed: int, start: float,
+                          scale: float, finished: bool = True) -> Path:
     """A trial of `study` with fixed numbers, as a worker leaves it: finished (its whole log and its
     final summary), or half way through its log and still running."""
     import json
@@ -188,7 +188,7 @@ def write_synthetic_trial(runs: Path, study: str, trial: int, cell: str, seed: i
 
     run_id = f"20250101-00000{trial}-names-{cell}-classify"
     run_dir = trial_dir(runs, run_id, cell, seed, trial, study)
-    events = synthetic_run(run_id, cell, 120, 3.0, scale, 3_000 + 100 * len(cell))
+    events = synthetic_run(run_id, cell, 120, start, scale, 3_000 + 100 * len(cell))
     if finished:
         summary = replace(events[-1].summary, labels={"study": study, "trial": trial, "host": "elsewhere"})
         (run_dir / SUMMARY_FILE).write_text(json.dumps(summary.to_json()))
@@ -196,6 +196,23 @@ def write_synthetic_trial(runs: Path, study: str, trial: int, cell: str, seed: i
         events = events[: len(events) // 2]
     (run_dir / METRICS_FILE).write_text("".join(json.dumps(event.to_json()) + "\n" for event in events))
     return run_dir
+
+
+def follow_synthetic_study(app: WorkbenchApp, runs_dir: Path) -> None:
+    """A small study on the board, followed from its trials' directories as the app follows one:
+    gru and rnn with seeds 0 and 1, three trials done and the fourth half way. The trials name
+    their directories under `runs_dir` as given, so it is the working directory's `runs`."""
+    from workbench.app.trial_follower import TrialFollower
+    from workbench.config import Compare, RunConfig
+    from workbench.studies.spec import StudyRequest, build_spec
+
+    experiment = Compare(RunConfig(dataset="names", cell="gru", task="classify"), ("gru", "rnn"))
+    spec = build_spec(builtin_registry(), experiment, StudyRequest(name="names-seeds", seeds=2))
+    follower = TrialFollower(app.board, runs_dir, spec)
+    trials = [("gru", 0, 2.8, 1.0), ("gru", 1, 3.3, 1.25), ("rnn", 0, 3.1, 0.7), ("rnn", 1, 3.6, 0.85)]
+    for trial, (cell, seed, start, scale) in enumerate(trials):
+        write_synthetic_trial(runs_dir, spec.name, trial, cell, seed, start, scale, finished=trial < 3)
+    follower.poll()
 
 
 def write_synthetic_runs(runs_dir: Path, cells: tuple[str, ...] = ("gru", "lstm")) -> list[Path]:

@@ -6,19 +6,14 @@ from pathlib import Path
 
 import pytest
 from app_support import (
-    builtin_registry,
+    follow_synthetic_study,
     make_app,
     ready,
     show_synthetic_compare,
     wait_for,
     write_synthetic_runs,
-    write_synthetic_trial,
 )
 from textual.widgets import DataTable
-
-from workbench.app.trial_follower import TrialFollower
-from workbench.config import Compare, RunConfig
-from workbench.studies.spec import StudyRequest, build_spec
 
 SIZES = [(80, 24), (120, 40)]
 
@@ -43,19 +38,13 @@ def test_live_compare_of_three_cells(snap_compare, tiny_corpora: Path, tmp_path:
 def test_live_screen_following_a_small_study(snap_compare, tiny_corpora: Path, tmp_path: Path, monkeypatch,
                                              utc, size) -> None:
     """Two cells with two seeds each: three trials done, the fourth half way; each cell's seeds are
-    thin lines around their thick mean, and the compare tab has the statistics over seeds."""
+    thin lines around their thick mean, and the compare tab lists every trial, then the statistics."""
     monkeypatch.chdir(tmp_path)  # the trials' directories are named as the runs directory is given
     runs_dir = Path("runs")
-    experiment = Compare(RunConfig(dataset="names", cell="gru", task="classify"), ("gru", "rnn"))
-    spec = build_spec(builtin_registry(), experiment, StudyRequest(name="names-seeds", seeds=2))
-    trials = [("gru", 0, 1.0), ("gru", 1, 1.25), ("rnn", 0, 0.7), ("rnn", 1, 0.85)]
 
     async def following(pilot) -> None:  # noqa: ANN001
         await ready(pilot)
-        follower = TrialFollower(pilot.app.board, runs_dir, spec)
-        for trial, (cell, seed, scale) in enumerate(trials):
-            write_synthetic_trial(runs_dir, spec.name, trial, cell, seed, scale, finished=trial < 3)
-        follower.poll()
+        follow_synthetic_study(pilot.app, runs_dir)
         await pilot.press("f3", "t")
         statistics = pilot.app.live_screen.statistics
         await wait_for(pilot, lambda: statistics.display, "the statistics over seeds")

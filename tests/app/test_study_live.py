@@ -7,7 +7,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from app_support import choose, pilot_test, press_while_training, ready, wait_for
+from app_support import (
+    choose,
+    follow_synthetic_study,
+    make_app,
+    pilot_test,
+    press_while_training,
+    ready,
+    wait_for,
+)
 from test_seed_statistics import text_of
 
 from workbench.app.seed_lines import faded
@@ -119,3 +127,21 @@ async def test_trials_in_worker_processes_are_followed_from_their_logs_and_stop_
         text, severity = session.closing
         assert severity == "warning" and f"workbench study worker --study {session.spec.name}" in text
         assert text in [str(note.message) for note in app._notifications]
+
+
+@pilot_test
+async def test_on_a_small_terminal_the_compare_tab_keeps_a_line_per_trial_above_the_statistics(
+    tmp_path: Path, tiny_corpora: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    app = make_app(Path("runs"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot)
+        follow_synthetic_study(app, Path("runs"))
+        await press_while_training(pilot, "f3", "t")
+        statistics = app.live_screen.statistics
+        await wait_for(pilot, lambda: statistics.display, "the statistics over seeds")
+        await pilot.pause()
+        table = app.live_screen.table
+        assert table.row_count == 4 and table.size.height >= 5  # the header and a line per trial
+        assert statistics.region.y >= table.region.bottom  # below it, reached by scrolling

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, RichLog, Static, TabbedContent, TabPane
 
@@ -80,7 +80,9 @@ class LiveScreen(Screen):
                 yield self.samples
             with TabPane("Log (l)", id="log"):
                 yield self.log_view
-            with TabPane("Compare (t)", id="compare"):
+            with TabPane("Compare (t)", id="compare"), VerticalScroll(id="compare-scroll"):
+                # The table keeps a line per run and the statistics follow it, reached by scrolling
+                # when the tab is short, rather than squeezing the table to nothing.
                 yield Static(f"{COMPARE_TITLE.capitalize()} (the best so far while a run trains).",
                              classes="table-caption")
                 yield self.table
