@@ -6,7 +6,8 @@ A 2-layer, 256-unit LSTM on the poem (trained for a few steps: speed does not de
 reads a 500-character passage.
 1. headless: the time `Inspector.inspect` takes (loading weights aside), median of several reads;
 2. the app, started in a detached tmux session and read back with capture-pane:
-   - text to result: from pressing enter on the text until the heatmap is on screen;
+   - text to result: from pressing enter on the text until the heatmap is on screen, once with no
+     other key pressed and once with the keys below pressed while it reads;
    - key to repaint while the text is being read: F1 (help) and escape, pressed right after enter;
    - key to repaint on the result: the cursor moved with → until the detail line names the new
      position (median and worst over 20 presses).
@@ -65,7 +66,9 @@ def runs_listed(runs: Path) -> str:
     return next(runs.iterdir()).name
 
 
-def in_the_app(runs: Path) -> None:
+def in_the_app(runs: Path, press_keys: bool) -> None:
+    """Open the run on the Inspect screen and read the passage; with `press_keys`, press keys while
+    it is read and move the cursor after, else only time the text to its result."""
     corpora = os.environ.get("WORKBENCH_CORPORA", "")
     start(SESSION, f"WORKBENCH_CORPORA={corpora} WORKBENCH_RUNS_DIR={runs} {WORKBENCH}")
     try:
@@ -85,8 +88,8 @@ def in_the_app(runs: Path) -> None:
         time.sleep(0.5)
         started = time.perf_counter()
         tmux("send-keys", "-t", SESSION, "Enter")
-        waiting = []
-        for _ in range(3):  # keys while the text is being read
+        waiting: list[float] = []
+        for _ in range(3 if press_keys else 0):  # keys while the text is being read
             if "units 1–" in screen(SESSION):
                 break
             tmux("send-keys", "-t", SESSION, "F1")
@@ -96,6 +99,9 @@ def in_the_app(runs: Path) -> None:
             waiting.append(wait_for(SESSION, back, limit=10.0))
         wait_for(SESSION, "units 1–")
         result = time.perf_counter() - started
+        if not press_keys:
+            print(f"text to result in the app, no other key pressed: {result * 1000:.0f} ms")
+            return
         print(f"text to result in the app: {result * 1000:.0f} ms (includes {len(waiting)} key presses)")
         if waiting:
             print(f"keys while reading: median {statistics.median(waiting) * 1000:.0f} ms, "
@@ -117,7 +123,8 @@ def main() -> None:
     run_dir = train(runs)
     print(f"model: {run_dir.name} (2 layers × 256 units)")
     headless(run_dir)
-    in_the_app(runs)
+    in_the_app(runs, press_keys=False)
+    in_the_app(runs, press_keys=True)
 
 
 if __name__ == "__main__":
