@@ -89,14 +89,6 @@ class Classify(Task):
         Param("embedding_size", int, 64, "size of each character's learned vector", min=1, max=4096),
         Param("dropout", float, 0.2, "dropout on the final state before the classifier", min=0.0, max=0.95),
         Param(
-            "character_dropout",
-            float,
-            0.0,
-            "chance that training reads a character as unknown, so no single letter decides the class",
-            min=0.0,
-            max=0.9,
-        ),
-        Param(
             "class_weighting",
             str,
             "none",
@@ -144,16 +136,7 @@ class Classify(Task):
 
     def loss(self, model: nn.Module, batch: Batch) -> Tensor:
         weights = None if self.class_weights is None else self.class_weights.to(batch.targets.device)
-        inputs = self._drop_characters(batch.inputs)
-        return F.cross_entropy(model(inputs, batch.lengths), batch.targets, weight=weights)
-
-    def _drop_characters(self, inputs: Tensor) -> Tensor:
-        """Training inputs with each character turned unknown at the `character_dropout` rate."""
-        rate = self.options["character_dropout"]
-        if not rate:
-            return inputs
-        dropped = (torch.rand(inputs.shape, device=inputs.device) < rate) & (inputs != PAD)
-        return inputs.masked_fill(dropped, UNK)
+        return F.cross_entropy(model(batch.inputs, batch.lengths), batch.targets, weight=weights)
 
     @torch.no_grad()
     def evaluate(self, model: nn.Module, split: str, batch_size: int, share: float = 1.0) -> dict[str, Any]:
