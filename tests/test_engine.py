@@ -296,3 +296,20 @@ def test_data_loading_pauses_the_garbage_collector_and_restores_it():
     assert gc.isenabled()
     assert gc.get_freeze_count() >= len(survivors)
     gc.unfreeze()
+
+
+def test_stop_returns_when_the_thread_calling_it_holds_the_runs_control_lock(
+    tiny_corpora: Path, tmp_path: Path
+) -> None:
+    """Ctrl-C's handler runs on the main thread between any two bytecodes, also while that thread is
+    inside pause(), resume() or a state change of a run it trains with run_sync()."""
+    run = Run(tiny_config(tiny_corpora, tmp_path / "runs", steps=2, eval_every=0))
+    returned = threading.Event()
+
+    def stop_inside_the_lock() -> None:
+        with run._lock:
+            run.stop()
+        returned.set()
+
+    threading.Thread(target=stop_inside_the_lock, daemon=True).start()
+    assert returned.wait(5), "stop() deadlocked on the lock its own thread holds"

@@ -111,7 +111,9 @@ class Run:
         self.error: BaseException | None = None  # what ended a failed run, its traceback for --debug
         self._subscribers: list[Subscriber] = []
         self._state = "pending"
-        self._lock = threading.Lock()
+        # Re-entrant: Ctrl-C's handler calls stop() on whichever thread the signal lands, which may be
+        # the thread that holds this lock at that moment.
+        self._lock = threading.RLock()
         self._stop = StopRequest()
         self._unpaused = threading.Event()
         self._unpaused.set()
