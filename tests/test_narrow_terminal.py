@@ -1,7 +1,8 @@
 """At 80 columns (COLUMNS=80) the headless commands keep what people read and copy whole.
 
 Defaults are never cut, run ids and paths are never broken, figures are never cropped, and no
-line is wider than the terminal.
+line is wider than the terminal. Without a terminal (a log file, a pipe) and without COLUMNS, the
+same output keeps every value whole on one line.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def runs(narrow, tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert code == 0
         headers[task] = capsys.readouterr().out
     yield headers
+
+
+def test_output_to_a_log_keeps_each_description_on_one_line(monkeypatch, capsys):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["plugins"]) == 0  # capsys stands for a file: standard output is not a terminal
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
+    for info in default_registry().all():
+        assert any(line.endswith(info.cls.description) for line in lines), info.cls.description
 
 
 def test_plugins_show_every_default_whole(narrow, capsys):

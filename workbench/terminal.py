@@ -24,9 +24,19 @@ class _Console(Console):
         raise BrokenPipeError
 
 
+# Output that goes to a file or a pipe (a CI log, `| tee`) has no width to fit; rich would take 80
+# columns and cut table cells short. Logs keep whole values instead, up to this width.
+LOG_WIDTH = 200
+
+
 def console(stderr: bool = False) -> Console:
-    """A console for standard output (or error) that prints every string exactly as it is."""
-    return _Console(stderr=stderr, markup=False)
+    """A console for standard output (or error) that prints every string exactly as it is.
+
+    On a terminal it fits the terminal; elsewhere `COLUMNS` sets the width, or LOG_WIDTH."""
+    stream = sys.stderr if stderr else sys.stdout
+    to_terminal = hasattr(stream, "isatty") and stream.isatty()
+    width = None if to_terminal or os.environ.get("COLUMNS", "").isdigit() else LOG_WIDTH
+    return _Console(stderr=stderr, markup=False, width=width)
 
 
 def silence_stdout() -> None:
