@@ -1,13 +1,15 @@
 """A private PostgreSQL server for the study tests: the real server, not a stand-in.
 
-It needs Debian's `postgresql` package (or any install with initdb and pg_ctl); `.ci/run` and the
-README's setup install it when it is missing. Root cannot run the server, so as root it runs as
-the `postgres` user (or `nobody`).
+The server's binaries come with the `dev` extra (the `pgserver` package ships PostgreSQL's own
+initdb, pg_ctl and postgres), so the README's setup command installs them; an installed server
+(initdb on PATH, or Debian's `postgresql` package) serves where that package has no build. Root
+cannot run the server, so as root it runs as the `postgres` user (or `nobody`).
 """
 
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -19,11 +21,16 @@ from pathlib import Path
 
 import pytest
 
-INSTALL_HINT = "install PostgreSQL's server: apt-get install -y postgresql (.ci/run does this)"
+INSTALL_HINT = 'pip install -e ".[dev]" (it brings pgserver), or apt-get install -y postgresql'
 
 
 def server_binaries() -> Path:
-    """The directory holding initdb and pg_ctl: on PATH, or where Debian puts them."""
+    """The directory holding initdb and pg_ctl: pgserver's, on PATH, or where Debian puts them."""
+    package = importlib.util.find_spec("pgserver")
+    if package is not None and package.origin is not None:
+        shipped = Path(package.origin).parent / "pginstall" / "bin"
+        if (shipped / "initdb").is_file():
+            return shipped
     found = shutil.which("initdb")
     if found:
         return Path(found).resolve().parent
