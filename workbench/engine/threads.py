@@ -2,10 +2,10 @@
 
 Torch's own default is one thread per core, but torch's threads wait for one another at every
 operator, so a thread on a core that another process keeps busy stalls all the others. Measured with
-`benchmarks/threads.py --budget 30` (gru on divina, two cores): one thread trained 11.6 k tokens/s
-and two threads 6.7 k on a quiet machine; with one core kept busy, one thread still trained 11.9 k
-and two threads 0.3 k. Unless `train.threads` names a count, a run therefore uses as many threads
-as there are cores that other work leaves free:
+`benchmarks/threads.py --budget 30` (gru on divina, two cores): on a quiet machine two threads
+trained 8.6 k tokens/s and one thread 5.7 k; with one core kept busy, two threads fell to 1.9 k
+while one thread still trained 6.0 k. Unless `train.threads` names a count, a run therefore uses as
+many threads as there are cores that other work leaves free:
 
 - the cores this process may run on, less those other processes kept busy (from the system's CPU
   counters, this process's own time taken out), a core counting as busy once more than a quarter
