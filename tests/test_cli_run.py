@@ -197,7 +197,7 @@ def test_run_help_shows_the_defaults_runs_really_get(capsys: pytest.CaptureFixtu
     assert "--batch-size INT examples (or windows) per step (>= 1; default 64)" in text
     assert 'default "cosine")' in text and "default 0.002" not in text
     assert "default: classify 6, generate 8)" in text
-    assert "default: classify 1, generate 0)" in text
+    assert "(0 to 1024; default 0)" in text  # every task leaves the thread count to the policy
     assert "replaces the task's default bounds" in text
 
 
