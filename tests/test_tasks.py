@@ -161,6 +161,26 @@ def test_classify_predict_sorted_probabilities_and_unknown_characters():
         task.predict(model, "   ", 3)
 
 
+@pytest.mark.parametrize("positions_per_pass", [1 << 16, 20, 1])
+def test_classify_reading_gives_each_prefix_its_own_prediction_in_bounded_passes(positions_per_pass,
+                                                                                 monkeypatch):
+    monkeypatch.setattr("workbench_plugins.tasks.classify.READ_POSITIONS_PER_PASS", positions_per_pass)
+    task = prepared(Classify, TinyNames(), embedding_size=8)
+    model = task.build_model(make_cell(bidirectional=True))
+    train(task, model, steps=5)
+    text = "Smirnova-Rossi"
+    passes: list[tuple[int, ...]] = []
+    model.register_forward_pre_hook(lambda module, inputs: passes.append(tuple(inputs[0].shape)))
+    reading = task.read(model, text)
+    assert all(rows * time <= max(positions_per_pass, len(text)) for rows, time in passes)
+    assert sum(rows for rows, _ in passes) == len(text) and passes[0][1] == len(text)
+    assert reading.probabilities.shape == (len(text), len(SURNAMES))
+    for end in range(1, len(text) + 1):
+        expected = dict(task.predict(model, text[:end], len(SURNAMES)))
+        row = {label: float(p) for label, p in zip(task.classes, reading.probabilities[end - 1], strict=True)}
+        assert row == pytest.approx(expected, abs=1e-5)
+
+
 def test_classify_restored_from_metadata_predicts_identically():
     task = prepared(Classify, TinyNames(), embedding_size=8)
     model = task.build_model(make_cell(bidirectional=True))

@@ -34,6 +34,9 @@ from workbench.tasks import (
 from workbench.vocabulary import PAD, UNK, Vocabulary
 
 SHOWCASE_EXAMPLES = 6
+# Character positions one forward pass of `read` may hold: its prefixes go in batches of at most this
+# many positions, so reading a long text needs memory in proportion to its length, not its square.
+READ_POSITIONS_PER_PASS = 1 << 16
 
 
 class Classifier(nn.Module):
@@ -210,18 +213,22 @@ class Classify(Task):
     def read(self, model: nn.Module, text: str) -> Reading:
         """The probability of every class after each character: each prefix classified.
 
-        All prefixes go in one batch, longest first, so the whole text is the first sequence.
+        Prefixes go through the model longest first, so the whole text is the first sequence of
+        the first pass (the one inspection probes record), as many to a pass as
+        READ_POSITIONS_PER_PASS allows.
         """
         text = text.strip()
         if not text:
             raise ConfigError("There is nothing to inspect: type a non-empty string, such as a surname.")
         vocabulary = self._vocabulary()
         ids = vocabulary.encode(text)
-        device = model_device(model)
-        prefixes = torch.tensor([ids], device=device).expand(len(ids), -1)
+        whole = torch.tensor([ids], device=model_device(model))
         lengths = torch.arange(len(ids), 0, -1)
+        per_pass = max(1, READ_POSITIONS_PER_PASS // len(ids))
         with evaluating(model):
-            probabilities = torch.softmax(model(prefixes, lengths), dim=-1).flip(0).cpu()
+            passes = [torch.softmax(model(whole[:, :int(chunk[0])].expand(len(chunk), -1), chunk), dim=-1)
+                      for chunk in lengths.split(per_pass)]
+        probabilities = torch.cat(passes).flip(0).cpu()
         return Reading(CLASSES, vocabulary.pieces(text), 0, list(self.classes), probabilities)
 
     def _encode(self, examples: list[Example]) -> EncodedSplit:
