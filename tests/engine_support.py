@@ -102,6 +102,7 @@ class TimedClassify(Classify):
     clock = SimulatedClock()
     step_seconds = 1.0
     item_seconds = 0.1  # per evaluated example
+    slowdown: dict[str, float] = {}  # split -> how many times item_seconds its examples take
     evaluations: list[dict[str, Any]] = []
 
     def loss(self, model: torch.nn.Module, batch: Any) -> Tensor:
@@ -114,7 +115,7 @@ class TimedClassify(Classify):
         TimedClassify.evaluations.append({"split": split, "batch_size": batch_size, "share": share,
                                           "items": items, "of": len(self._split(split)),
                                           "inference_mode": torch.is_inference_mode_enabled()})
-        TimedClassify.clock.advance(items * self.item_seconds)
+        TimedClassify.clock.advance(items * self.item_seconds * self.slowdown.get(split, 1.0))
         return super().evaluate(model, split, batch_size, share)
 
 
@@ -145,6 +146,7 @@ def simulated_time(monkeypatch: Any, step_seconds: float, item_seconds: float) -
     monkeypatch.setattr(TimedClassify, "step_seconds", step_seconds)
     monkeypatch.setattr(TimedClassify, "item_seconds", item_seconds)
     monkeypatch.setattr(TimedClassify, "evaluations", [])
+    monkeypatch.setattr(TimedClassify, "slowdown", {})
     return clock
 
 

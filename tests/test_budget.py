@@ -64,6 +64,21 @@ def test_a_validation_that_would_not_fit_scores_a_sample_and_says_so(
     assert result.summary.wall_time <= 1.1 * budget
 
 
+def test_a_test_slower_than_planned_still_scores_the_whole_split_within_the_budget(
+    tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Short steps let training end close to the budget; the test's examples then take 30% longer
+    # than the validations' that planned it, as on a machine that got busy at the end.
+    simulated_time(monkeypatch, step_seconds=0.01, item_seconds=0.1)
+    monkeypatch.setattr(TimedClassify, "slowdown", {"test": 1.3})
+    budget = 10.0
+    result, _ = finish(timed_run(tiny_corpora, tmp_path, time_budget=budget, eval_every=200))
+    assert result.summary.ended_by == "time_budget"
+    test = [e for e in TimedClassify.evaluations if e["split"] == "test"]
+    assert len(test) == 1 and test[0]["items"] == test[0]["of"], "the whole test split was scored"
+    assert result.summary.wall_time <= budget
+
+
 def test_evaluation_runs_in_inference_mode_at_a_larger_batch(
     tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

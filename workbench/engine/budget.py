@@ -3,7 +3,8 @@ far along the learning-rate schedule is, and how long the rest of the run will t
 
 A time budget covers the whole run as a person times it: loading, training, every evaluation and
 checkpoint, and the final test. Training therefore stops early enough for the closing work (the
-last validation, its checkpoint, the test) to fit, planned from what those parts have cost so far.
+last validation, its checkpoint, the test) to fit, planned from what those parts have cost so far
+with a margin for their running slower at the end.
 One pass over a split may take at most `EVALUATION_SHARE` of the budget: when a full pass would
 not fit, it scores an evenly spread share of the split, and its metrics say which share.
 """
@@ -23,6 +24,10 @@ EVALUATION_SPEEDUP_GUESS = 3.0
 SAVE_BYTES_PER_SECOND_GUESS = 100e6
 # The smallest share of a split an evaluation scores, however tight the budget.
 MINIMUM_SHARE = 0.01
+# What training leaves for the closing work, as a multiple of its planned cost. The plan is measured
+# on earlier passes, and the last ones can run slower (another process woke, a cache went cold): with
+# no slack, a closing pass 10% over its estimate cut the test to a sample of the split.
+CLOSING_MARGIN = 1.5
 _SMOOTHING = 0.2  # weight of the newest step time in the running estimate
 
 
@@ -103,13 +108,17 @@ class TimePlan:
         test = self._planned_pass(self.bounds.test_tokens)
         return test if validated else self._validation_round() + test
 
+    def _reserved_for_closing(self, validated: bool) -> float:
+        """The time training leaves for the closing work: its planned cost with a margin."""
+        return CLOSING_MARGIN * self.closing_seconds(validated)
+
     # Decisions
     def time_is_up(self, elapsed: float, validated: bool) -> bool:
         """True when one more step would leave too little of the budget for the closing work."""
         budget = self.bounds.time_budget
         if not budget:
             return False
-        return elapsed + (self.costs.step or 0.0) + self.closing_seconds(validated) >= budget
+        return elapsed + (self.costs.step or 0.0) + self._reserved_for_closing(validated) >= budget
 
     def validation_share(self, elapsed: float, closing: bool) -> float:
         """The share of the validation split to score now (1.0: all of it).
@@ -148,7 +157,7 @@ class TimePlan:
             fractions.append((step - warmup_steps) / max(1, total - warmup_steps))
         budget = self.bounds.time_budget
         if budget:
-            training = budget - self.closing_seconds(validated=False) - (self.costs.step or 0.0)
+            training = budget - self._reserved_for_closing(validated=False) - (self.costs.step or 0.0)
             fractions.append(elapsed / training if training > 0 else 1.0)
         return min(1.0, max(fractions)) if fractions else 0.0
 
