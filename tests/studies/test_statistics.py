@@ -46,12 +46,30 @@ def test_the_verdict_names_the_winner_only_when_the_difference_is_real() -> None
     assert [row.label for row in clear.groups] == ["gru", "lstm", "rnn"], "lower bpc is better"
     assert clear.groups[0].difference is None and clear.groups[1].difference.value > 0
     assert clear.verdict.startswith("gru beats lstm on validation bpc by 0.104 ± ")
-    assert "over 5 seeds (Welch's t-test, p = " in clear.verdict
+    assert "over 5 seeds (Welch's t-test corrected for 2 comparisons, p = " in clear.verdict
     noisy = compare_groups({"gru": [outcome("gru", v) for v in (1.40, 1.60, 1.45)],
                             "lstm": [outcome("lstm", v) for v in (1.50, 1.42, 1.58)]})
     assert noisy.verdict.startswith("No difference detectable with 3 seeds between ")
     one_seed = compare_groups({"gru": [outcome("gru", 1.4)], "lstm": [outcome("lstm", 1.5)]})
     assert "no interval" in one_seed.verdict and "2 or more seeds" in one_seed.verdict
+
+
+def test_with_more_than_two_groups_the_tests_against_the_best_are_corrected_together() -> None:
+    best = [1.400, 1.404, 1.395, 1.402, 1.398]  # bits per character: lower is better
+    close = [1.407, 1.404, 1.405, 1.404, 1.403]  # p is about 0.034 on its own
+    far = [1.50, 1.52, 1.49, 1.55, 1.51]
+    welch = stats.ttest_ind(close, best, equal_var=False)
+    assert 0.025 < welch.pvalue < 0.05, "the scenario needs a difference that passes only uncorrected"
+    groups = {"gru": [outcome("gru", v) for v in best], "rnn": [outcome("rnn", v) for v in close]}
+    two = compare_groups(groups)
+    assert two.groups[1].difference.p_value == pytest.approx(welch.pvalue)
+    assert two.verdict.startswith("gru beats rnn"), "two groups: one test, nothing to correct"
+    three = compare_groups({**groups, "lstm": [outcome("lstm", v) for v in far]})
+    corrected = three.groups[1].difference
+    assert corrected.comparisons == 2 and corrected.p_value == pytest.approx(2 * welch.pvalue)
+    assert (corrected.low, corrected.high) == pytest.approx(tuple(welch.confidence_interval(0.975)))
+    assert three.verdict.startswith("No difference detectable with 5 seeds between gru and rnn")
+    assert "corrected for 2 comparisons" in three.verdict
 
 
 def test_runs_that_did_not_reach_their_end_are_left_out_of_the_numbers() -> None:

@@ -7,6 +7,11 @@ where the t distribution (rather than a normal approximation) is right; and cell
 equally from seed to seed (a plain RNN spreads more than a GRU), which Welch's test allows and
 Student's does not. The interval of a difference is the one the same test implies, so "the
 interval excludes zero" and "p < 0.05" always agree.
+
+Every group is tested against the best, and with more than two groups one of those tests comes out
+below 0.05 by chance more often than one time in twenty. The p-values and intervals are therefore
+Bonferroni-corrected for the number of groups compared with the best: each p-value multiplied by
+it, each interval widened to the matching confidence. With two groups nothing changes.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class Difference:
     low: float
     high: float
     p_value: float
+    comparisons: int = 1  # groups compared with the best, which the p-value and interval correct for
 
     @property
     def half_width(self) -> float:
@@ -81,18 +87,20 @@ def estimate(values: Sequence[float]) -> Estimate | None:
     return Estimate(mean, quantile * statistics.stdev(values) / math.sqrt(len(values)), len(values))
 
 
-def difference(values: Sequence[float], best: Sequence[float]) -> Difference | None:
-    """Welch's test of mean(values) - mean(best); None when either side has fewer than two values."""
+def difference(values: Sequence[float], best: Sequence[float], comparisons: int = 1) -> Difference | None:
+    """Welch's test of mean(values) - mean(best), Bonferroni-corrected for `comparisons` tests
+    against the best; None when either side has fewer than two values."""
     if len(values) < 2 or len(best) < 2:
         return None
     value = statistics.fmean(values) - statistics.fmean(best)
     if statistics.pvariance(values) == 0 and statistics.pvariance(best) == 0:
         # No spread at all (identical runs): the test is undefined, the answer is not.
-        return Difference(value, value, value, 1.0 if value == 0 else 0.0)
+        return Difference(value, value, value, 1.0 if value == 0 else 0.0, comparisons)
     stats = require("scipy.stats")
     result = stats.ttest_ind(values, best, equal_var=False)
-    interval = result.confidence_interval(CONFIDENCE)
-    return Difference(value, float(interval.low), float(interval.high), float(result.pvalue))
+    interval = result.confidence_interval(1 - ALPHA / comparisons)
+    return Difference(value, float(interval.low), float(interval.high),
+                      min(1.0, float(result.pvalue) * comparisons), comparisons)
 
 
 def compare_groups(groups: dict[str, list[RunOutcome]]) -> Comparison:
@@ -108,6 +116,7 @@ def compare_groups(groups: dict[str, list[RunOutcome]]) -> Comparison:
 
     ranked = sorted(groups, key=rank)
     best = values[ranked[0]] if ranked else []
+    comparisons = max(1, sum(len(values[label]) >= 2 for label in ranked[1:]))
     rows = []
     for label in ranked:
         counted = [o for o in groups[label] if o.counted]
@@ -119,7 +128,7 @@ def compare_groups(groups: dict[str, list[RunOutcome]]) -> Comparison:
             wall_time=_mean([o.wall_time for o in counted]),
             parameters=counted[0].parameters if counted else None,
             tokens_per_second=_mean([o.tokens_per_second for o in counted]),
-            difference=None if label == ranked[0] else difference(values[label], best),
+            difference=None if label == ranked[0] else difference(values[label], best, comparisons),
         ))
     return Comparison(metric, higher, rows, verdict(metric, rows))
 
@@ -135,12 +144,13 @@ def verdict(metric: str, rows: list[GroupStatistics]) -> str:
         return (f"{best.label} leads {second.label}, but with {seeds} per group there is no interval: "
                 "run 2 or more seeds (5 is a good start) to tell a difference from seed noise.")
     gap = second.difference
+    test = TEST_NAME if gap.comparisons == 1 else f"{TEST_NAME} corrected for {gap.comparisons} comparisons"
     if gap.p_value < ALPHA:
         return (f"{best.label} beats {second.label} on validation {metric} by {abs(gap.value):.3f} "
-                f"± {gap.half_width:.3f} over {seeds} ({TEST_NAME}, p = {gap.p_value:.2g}).")
+                f"± {gap.half_width:.3f} over {seeds} ({test}, p = {gap.p_value:.2g}).")
     return (f"No difference detectable with {seeds} between {best.label} and {second.label} on validation "
             f"{metric} ({best.label} ahead by {abs(gap.value):.3f} ± {gap.half_width:.3f}, "
-            f"{TEST_NAME} p = {gap.p_value:.2f}).")
+            f"{test}, p = {gap.p_value:.2f}).")
 
 
 def _seed_count(first: GroupStatistics, second: GroupStatistics) -> str:
