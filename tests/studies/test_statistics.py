@@ -7,6 +7,7 @@ from scipy import stats
 
 from workbench.studies.grouping import group_by_seed
 from workbench.studies.outcome import RunOutcome
+from workbench.studies.report import statistics_table
 from workbench.studies.statistics import compare_groups, difference, estimate
 
 
@@ -70,6 +71,8 @@ def test_with_more_than_two_groups_the_tests_against_the_best_are_corrected_toge
     assert (corrected.low, corrected.high) == pytest.approx(tuple(welch.confidence_interval(0.975)))
     assert three.verdict.startswith("No difference detectable with 5 seeds between gru and rnn")
     assert "corrected for 2 comparisons" in three.verdict
+    assert "corrected for 2 comparisons" in str(statistics_table(three).title)
+    assert "corrected" not in str(statistics_table(two).title)
 
 
 def test_runs_that_did_not_reach_their_end_are_left_out_of_the_numbers() -> None:

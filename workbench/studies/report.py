@@ -13,7 +13,7 @@ from rich.text import Text
 from workbench.formatting import format_duration, format_metric, format_number
 from workbench.studies.results import StudyResults
 from workbench.studies.spec import StudySpec
-from workbench.studies.statistics import TEST_NAME, Comparison, Estimate
+from workbench.studies.statistics import Comparison, Estimate, cited_test
 
 
 def print_statistics(console: Console, comparison: Comparison) -> None:
@@ -30,7 +30,8 @@ def statistics_table(comparison: Comparison) -> Table:
     """One row per group: mean ± 95% interval of the validation and test metric, cost, and the
     difference from the best group with its interval and p-value. Fits 80 columns."""
     metric = comparison.metric
-    table = Table(title=f"{metric}: mean±95% interval over seeds; Δ and p against the best ({TEST_NAME})",
+    tested = cited_test(comparison.comparisons)
+    table = Table(title=f"{metric}: mean±95% interval over seeds; Δ and p against the best ({tested})",
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     for column in ("group", "n", "val", "test", "Δ val", "p", "time", "params", "tok/s"):
         table.add_column(column, justify="left" if column == "group" else "right", no_wrap=True)

@@ -73,6 +73,12 @@ class Comparison:
     higher_is_better: bool
     groups: list[GroupStatistics]  # best first
     verdict: str
+    comparisons: int = 1  # tests against the best, which every difference is corrected for
+
+
+def cited_test(comparisons: int) -> str:
+    """The test, and the correction when there is one: what a table or verdict cites."""
+    return TEST_NAME if comparisons == 1 else f"{TEST_NAME} corrected for {comparisons} comparisons"
 
 
 def estimate(values: Sequence[float]) -> Estimate | None:
@@ -130,7 +136,7 @@ def compare_groups(groups: dict[str, list[RunOutcome]]) -> Comparison:
             tokens_per_second=_mean([o.tokens_per_second for o in counted]),
             difference=None if label == ranked[0] else difference(values[label], best, comparisons),
         ))
-    return Comparison(metric, higher, rows, verdict(metric, rows))
+    return Comparison(metric, higher, rows, verdict(metric, rows), comparisons)
 
 
 def verdict(metric: str, rows: list[GroupStatistics]) -> str:
@@ -144,7 +150,7 @@ def verdict(metric: str, rows: list[GroupStatistics]) -> str:
         return (f"{best.label} leads {second.label}, but with {seeds} per group there is no interval: "
                 "run 2 or more seeds (5 is a good start) to tell a difference from seed noise.")
     gap = second.difference
-    test = TEST_NAME if gap.comparisons == 1 else f"{TEST_NAME} corrected for {gap.comparisons} comparisons"
+    test = cited_test(gap.comparisons)
     if gap.p_value < ALPHA:
         return (f"{best.label} beats {second.label} on validation {metric} by {abs(gap.value):.3f} "
                 f"± {gap.half_width:.3f} over {seeds} ({test}, p = {gap.p_value:.2g}).")
