@@ -27,6 +27,7 @@ from multiprocessing import get_context
 import torch
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from workbench_plugins.tasks.classify import Classify
 
 from workbench.config import RunConfig
 from workbench.engine.state import TrainingState
@@ -84,7 +85,7 @@ def train_member(cell: str, split_seed: int, init_seed: int, epochs: int) -> Mem
 
 
 @torch.no_grad()
-def class_probabilities(task, model: nn.Module, split: str) -> Tensor:
+def class_probabilities(task: Classify, model: nn.Module, split: str) -> Tensor:
     """Every example's class probabilities, in the split's order."""
     encoded = task.splits[split]
     rows = torch.arange(len(encoded))
