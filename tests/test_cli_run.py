@@ -285,8 +285,9 @@ def test_ctrl_c_while_torch_imports_ends_with_one_line(tiny_corpora: Path, tmp_p
     try:
         maps = Path(f"/proc/{process.pid}/maps")
         deadline = time.monotonic() + 60
-        while "libtorch" not in maps.read_text() and time.monotonic() < deadline:
+        while process.poll() is None and "libtorch" not in maps.read_text() and time.monotonic() < deadline:
             time.sleep(0.002)  # torch's shared libraries appear as soon as its import begins
+        assert process.poll() is None, "the run ended before its import of torch was seen"
         process.send_signal(signal.SIGINT)
         output, error = process.communicate(timeout=60)
     finally:
