@@ -67,10 +67,10 @@ def test_a_validation_that_would_not_fit_scores_a_sample_and_says_so(
 def test_a_test_slower_than_planned_still_scores_the_whole_split_within_the_budget(
     tiny_corpora: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Short steps let training end close to the budget; the test's examples then take 30% longer
+    # Short steps let training end close to the budget; the test's examples then take 25% longer
     # than the validations' that planned it, as on a machine that got busy at the end.
     simulated_time(monkeypatch, step_seconds=0.01, item_seconds=0.1)
-    monkeypatch.setattr(TimedClassify, "slowdown", {"test": 1.3})
+    monkeypatch.setattr(TimedClassify, "slowdown", {"test": 1.25})
     budget = 10.0
     result, _ = finish(timed_run(tiny_corpora, tmp_path, time_budget=budget, eval_every=200))
     assert result.summary.ended_by == "time_budget"
@@ -143,6 +143,16 @@ def test_the_learning_rate_schedule_spans_the_bound_that_ends_the_run(
     assert result.summary.ended_by == "time_budget" and result.summary.steps < 1000
     rates = [e.learning_rate for e in events if isinstance(e, StepDone)]
     assert rates[0] > 0.009 and rates[-1] < 0.002, "the schedule should reach its end with the budget"
+
+
+def test_training_leaves_the_closing_work_half_its_cost_again_but_at_most_a_fiftieth_of_the_budget() -> None:
+    costs = Costs(step=1.0, step_tokens=100.0, evaluation_token=0.01)
+    # Cheap evaluations: a validation and a test of 1 s each, and 1 s of margin.
+    cheap = TimePlan(Bounds(1000.0, None, 10, 0, 0, 100, 100), costs)
+    assert not cheap.time_is_up(995.95, validated=False) and cheap.time_is_up(996.05, validated=False)
+    # Evaluations of 10 s each on a 100 s budget: the margin stops at 2 s, not 10.
+    costly = TimePlan(Bounds(100.0, None, 10, 0, 0, 1000, 1000), costs)
+    assert not costly.time_is_up(76.95, validated=False) and costly.time_is_up(77.05, validated=False)
 
 
 def test_a_plan_without_a_budget_never_samples_or_runs_out_of_time() -> None:

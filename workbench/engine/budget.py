@@ -24,10 +24,13 @@ EVALUATION_SPEEDUP_GUESS = 3.0
 SAVE_BYTES_PER_SECOND_GUESS = 100e6
 # The smallest share of a split an evaluation scores, however tight the budget.
 MINIMUM_SHARE = 0.01
-# What training leaves for the closing work, as a multiple of its planned cost. The plan is measured
-# on earlier passes, and the last ones can run slower (another process woke, a cache went cold): with
-# no slack, a closing pass 10% over its estimate cut the test to a sample of the split.
-CLOSING_MARGIN = 1.5
+# Slack training leaves beside the closing work's planned cost: this share of that cost, but at most
+# CLOSING_MARGIN_CAP of the budget. The plan is measured on earlier passes, and the last ones can run
+# slower (another process woke, a cache went cold): with no slack, a closing pass 10% over its
+# estimate cut the test to a sample of the split. The cap keeps short budgets, whose evaluations
+# may take most of the time, from giving up training for it.
+CLOSING_MARGIN = 0.5
+CLOSING_MARGIN_CAP = 0.02
 _SMOOTHING = 0.2  # weight of the newest step time in the running estimate
 
 
@@ -110,7 +113,8 @@ class TimePlan:
 
     def _reserved_for_closing(self, validated: bool) -> float:
         """The time training leaves for the closing work: its planned cost with a margin."""
-        return CLOSING_MARGIN * self.closing_seconds(validated)
+        closing = self.closing_seconds(validated)
+        return closing + min(CLOSING_MARGIN * closing, CLOSING_MARGIN_CAP * self.bounds.time_budget)
 
     # Decisions
     def time_is_up(self, elapsed: float, validated: bool) -> bool:
