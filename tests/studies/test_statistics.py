@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 from scipy import stats
 
@@ -38,6 +40,15 @@ def test_a_difference_is_welchs_test_with_its_interval() -> None:
     assert difference([1.0], best) is None
     same = difference([1.0, 1.0], [1.0, 1.0])
     assert same is not None and same.p_value == 1.0 and same.half_width == 0.0
+
+
+def test_runs_identical_but_for_rounding_have_no_spread_and_raise_no_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's warning of lost precision would fail the test
+        apart = difference([1.0, 1.0 + 2e-16, 1.0], [2.0, 2.0, 2.0 + 4e-16])
+        level = difference([1.0, 1.0 + 2e-16, 1.0], [1.0, 1.0, 1.0 + 4e-16])
+    assert apart is not None and apart.p_value == 0.0 and apart.value == pytest.approx(-1.0)
+    assert level is not None and level.p_value == 1.0 and level.half_width == 0.0
 
 
 def test_the_verdict_names_the_winner_only_when_the_difference_is_real() -> None:

@@ -25,6 +25,8 @@ from workbench.studies.extras import require
 from workbench.studies.outcome import RunOutcome
 
 CONFIDENCE = 0.95
+# A spread this small relative to the values is floating-point rounding, not a difference between seeds.
+ROUNDING = 1e-12
 ALPHA = 1 - CONFIDENCE
 TEST_NAME = "Welch's t-test"
 
@@ -99,9 +101,11 @@ def difference(values: Sequence[float], best: Sequence[float], comparisons: int 
     if len(values) < 2 or len(best) < 2:
         return None
     value = statistics.fmean(values) - statistics.fmean(best)
-    if statistics.pvariance(values) == 0 and statistics.pvariance(best) == 0:
-        # No spread at all (identical runs): the test is undefined, the answer is not.
-        return Difference(value, value, value, 1.0 if value == 0 else 0.0, comparisons)
+    rounding = ROUNDING * max(abs(v) for v in (*values, *best))
+    if statistics.pstdev(values) <= rounding and statistics.pstdev(best) <= rounding:
+        # No spread but rounding (runs identical but for the order of their sums): the test is
+        # undefined there, and scipy warns of lost precision, but the answer is not in doubt.
+        return Difference(value, value, value, 1.0 if abs(value) <= rounding else 0.0, comparisons)
     stats = require("scipy.stats")
     result = stats.ttest_ind(values, best, equal_var=False)
     interval = result.confidence_interval(1 - ALPHA / comparisons)
