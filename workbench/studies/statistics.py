@@ -25,10 +25,10 @@ from workbench.studies.extras import require
 from workbench.studies.outcome import RunOutcome
 
 CONFIDENCE = 0.95
-# A spread this small relative to the values is floating-point rounding, not a difference between seeds.
-ROUNDING = 1e-12
 ALPHA = 1 - CONFIDENCE
 TEST_NAME = "Welch's t-test"
+# A spread this small relative to the values is floating-point rounding, not a difference between seeds.
+ROUNDING = 1e-12
 
 
 @dataclass(frozen=True)
